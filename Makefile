@@ -1,0 +1,41 @@
+# The single entry point. A new machine needs only Python 3.11 and make:
+#   make run    set everything up and run the nightly pipeline on the embedded warehouse
+#   make test   set everything up (if needed) and run the whole test suite
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+SVCWH := $(VENV)/bin/svcwh
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup run test warehouse-stop airflow-ui bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11" >&2; exit 2; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: $(VENV)/.synced  ## create the virtual environment from the lock file
+
+run: setup  ## the nightly pipeline over simulated data on the embedded warehouse, then a summary
+	$(SVCWH) demo
+
+test: setup  ## the whole test suite, integration tests included, on the embedded warehouse
+	$(VENV)/bin/pytest
+
+warehouse-stop:  ## stop the embedded PostgreSQL server
+	$(SVCWH) warehouse stop
+
+clean:  ## stop the embedded server and remove all local state (.warehouse, .venv, .tools)
+	-$(SVCWH) warehouse stop
+	-SVCWH_DATA_DIR=.warehouse/test $(SVCWH) warehouse stop
+	rm -rf .warehouse $(VENV) $(TOOLS)

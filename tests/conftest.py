@@ -1,0 +1,73 @@
+"""Test-wide set-up: tests never touch the user's warehouse.
+
+They run their own embedded PostgreSQL (data in ``.warehouse/test``, port 55433 unless
+``SVCWH_TEST_PG_PORT`` says otherwise) and each test module that needs a warehouse gets a fresh
+database in it (``fresh_warehouse``), so tests are independent and can run in any order.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+# Settings are read from the environment when used, so setting them here (at collection,
+# before any test imports the package's settings) points everything at the test server.
+os.environ.setdefault("SVCWH_DATA_DIR", str(REPO / ".warehouse" / "test"))
+os.environ.setdefault("SVCWH_PG_PORT", os.environ.get("SVCWH_TEST_PG_PORT", "55433"))
+os.environ.pop("WAREHOUSE_URL", None)
+os.environ.pop("CRM_URL", None)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The test session's embedded PostgreSQL server (started once, left running)."""
+    from service_warehouse.warehouse import embedded
+
+    return embedded.start()
+
+
+def _create_database(server, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
+    return server.dsn(name)
+
+
+@pytest.fixture(scope="module")
+def fresh_warehouse(pg_server, request):
+    """A new, empty warehouse database with the base schemas; ``WAREHOUSE_URL`` points at it.
+
+    Yields the libpq URL. A CRM database of its own sits beside it (``CRM_URL``).
+    """
+    from service_warehouse.warehouse import ensure_ready
+
+    tag = f"{request.module.__name__.rsplit('.', 1)[-1][:30]}_{os.getpid()}_{uuid.uuid4().hex[:6]}".lower()
+    url = _create_database(pg_server, f"wh_{tag}")
+    crm = _create_database(pg_server, f"crm_{tag}")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WAREHOUSE_URL", url)
+    mp.setenv("CRM_URL", crm)
+    mp.setenv("SVCWH_AIRFLOW_DB", f"af_{tag}")
+    ensure_ready()
+    yield url
+    mp.undo()
+
+
+@pytest.fixture
+def samples_dir() -> Path:
+    """The real Asterisk files in ``shared/samples/asterisk`` (kept out of the repo)."""
+    path = SHARED / "samples" / "asterisk"
+    if not path.is_dir():
+        pytest.fail(f"the shared samples are missing: {path}")
+    return path

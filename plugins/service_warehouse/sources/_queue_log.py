@@ -1,0 +1,129 @@
+"""Asterisk ``queue_log`` text file: ``epoch|callid|queuename|agent|EVENT|data1|data2|…``.
+
+Every line is kept (call events, agent events, ``NONE``/``MANAGER`` lines, DID, CONFIGRELOAD
+floods, QueueLog() lines from the dialplan): the meaning is decided downstream. NUL bytes
+(left by an unclean stop) are stripped before splitting. The epoch is UTC seconds.
+
+Only the Asterisk *file* layout is accepted. queue_log rows exported from a database (the
+realtime ``queue_log`` table, vendor tables such as PBXware's ``uid,date_time,…`` CSV, a psql
+table print-out) are a ``wrong_format`` file fault naming what the file looks like.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from service_warehouse.sources._common import (
+    ParseContext,
+    Rejected,
+    Row,
+    decode_flagged,
+    file_fault,
+    physical_lines,
+    raw_text,
+)
+
+#: raw.queue_log columns the parser fills, in order.
+COLUMNS = (
+    "event_epoch", "event_at", "callid", "queuename", "agent", "event",
+    "data1", "data2", "data3", "data4", "data5", "data_extra",
+)  # fmt: skip
+
+_LINE_SIGNATURE = re.compile(rb"^\d+\|[^|]*\|[^|]*\|[^|]*\|[^|]+(\||$)")
+_DETECT_LINES = 30
+#: Other layouts of queue_log data seen in the wild, recognised to say what the file is.
+_OTHER_LAYOUTS = (
+    (re.compile(rb"^\s*uid,date_time,callid,queue_name", re.I), "a PBXware queue_log database export (CSV with header uid,date_time,callid,…)"),
+    (re.compile(rb"^\s*time\s*\|\s*callid\s*\|\s*queuename", re.I), "a printed queue_log database table (time | callid | queuename | …)"),
+    (re.compile(rb"^\s*\"?(time|date_time)\"?\s*[,;\t]", re.I), "a queue_log database export with a header row"),
+)  # fmt: skip
+
+
+def _detect(head: list[tuple[int, bytes]], path: str) -> None:
+    lines = [(n, line.replace(b"\x00", b"")) for n, line in head]
+    lines = [(n, line) for n, line in lines if line.strip()]
+    if not lines or any(_LINE_SIGNATURE.match(line) for _, line in lines):
+        return
+    for pattern, what in _OTHER_LAYOUTS:
+        for number, line in lines[:3]:
+            if pattern.search(line):
+                raise file_fault(path, "wrong_format", f"{what}, not an Asterisk queue_log file", number)
+    raise file_fault(
+        path, "wrong_format",
+        f"no line in the first {len(lines)} has the queue_log layout epoch|callid|queue|agent|EVENT|…",
+        lines[0][0],
+    )  # fmt: skip
+
+
+def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
+    """Parse a queue_log stream into raw.queue_log rows (:data:`COLUMNS`) and rejections.
+
+    Flags: ``nul_bytes_stripped`` (NULs removed from the line), ``bad_bytes_replaced``
+    (invalid UTF-8 replaced).
+    """
+    lines = physical_lines(stream, ctx.path)
+    head = []
+    for item in lines:
+        head.append(item)
+        if len(head) >= _DETECT_LINES:
+            break
+    _detect(head, ctx.path)
+    limit = int(ctx.future_limit.timestamp())
+    last_epoch = -1
+    last_at: datetime | None = None
+    blank = 0
+
+    def chained():
+        yield from head
+        yield from lines
+
+    for number, data in chained():
+        flags: tuple[str, ...] = ()
+        if b"\x00" in data:
+            data = data.replace(b"\x00", b"")
+            flags = ("nul_bytes_stripped",)
+        if not data.strip():
+            blank += 1
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = decode_flagged(data)[0]
+            flags = (*flags, "bad_bytes_replaced")
+        parts = text.split("|")
+        if len(parts) < 5:
+            yield Rejected(number, "wrong_column_count", f"{len(parts)} fields, at least 5 expected", raw_text(data))
+            continue
+        epoch_text = parts[0]
+        if not epoch_text.isdigit() or not epoch_text.isascii():
+            yield Rejected(number, "bad_timestamp", f"epoch {epoch_text!r} is not whole UTC seconds", raw_text(data))
+            continue
+        epoch = int(epoch_text)
+        if epoch > limit:
+            yield Rejected(
+                number, "future_timestamp",
+                f"epoch {epoch} is after {ctx.future_limit.isoformat()} (end of the logical day + 1 day)",
+                raw_text(data),
+            )  # fmt: skip
+            continue
+        if not parts[4]:
+            yield Rejected(number, "missing_required", "the event name is empty", raw_text(data))
+            continue
+        if epoch != last_epoch:  # many events share one second
+            last_epoch, last_at = epoch, datetime.fromtimestamp(epoch, UTC)
+        extra = parts[10:]
+        data5 = parts[5:10]
+        data5 += [""] * (5 - len(data5))
+        yield Row(
+            number,
+            (
+                epoch, last_at, parts[1] or None, parts[2] or None, parts[3] or None, parts[4],
+                data5[0] or None, data5[1] or None, data5[2] or None, data5[3] or None, data5[4] or None,
+                "|".join(extra) if extra else None,
+            ),
+            flags,
+        )  # fmt: skip
+    ctx.stats["blank_lines"] = ctx.stats.get("blank_lines", 0) + blank

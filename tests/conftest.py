@@ -22,6 +22,26 @@ os.environ.setdefault("SVCWH_DATA_DIR", str(REPO / ".warehouse" / "test"))
 os.environ.setdefault("SVCWH_PG_PORT", os.environ.get("SVCWH_TEST_PG_PORT", "55433"))
 os.environ.pop("WAREHOUSE_URL", None)
 os.environ.pop("CRM_URL", None)
+# --- Airflow settings (owned by the orchestration part): env only, set before any airflow import.
+# Airflow reads its config once, at first import: metadata in database `airflow` of the test
+# server, AIRFLOW_HOME under the test data dir, the repo's DAG folder.
+_AIRFLOW_HOME = Path(os.environ["SVCWH_DATA_DIR"]) / "airflow"
+os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
+os.environ.setdefault(
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    f"postgresql+psycopg://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/airflow",
+)
+os.environ.setdefault(
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
+    f"postgresql+psycopg_async://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/airflow",
+)
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(_AIRFLOW_HOME / "plugins"))
+os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", str(_AIRFLOW_HOME / "cosmos"))
+os.environ.setdefault("AIRFLOW__OPENLINEAGE__NAMESPACE", "service_warehouse")
+os.environ.setdefault("AIRFLOW__OPENLINEAGE__DISABLED", "True")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
+# --- end of Airflow settings
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")

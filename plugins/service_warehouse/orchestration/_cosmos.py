@@ -1,0 +1,91 @@
+"""The dbt build as Airflow tasks (astronomer-cosmos), one task per dbt node with its tests.
+
+Cosmos reads the manifest built ahead (``dbt parse``, :func:`service_warehouse.transform.
+build_manifest`) with ``LoadMode.DBT_MANIFEST``, so parsing the DAG never runs dbt and never
+touches a database. What differs per run — the build schema and the as-of date — reaches dbt
+through Cosmos' templated ``env`` and ``vars`` from the ``prepare`` task's XCom; the connection
+variables ``profiles.yml`` reads are rendered at run time too (never at parse time).
+
+Execution mode: see docs/DECISIONS.md ("Airflow: Cosmos execution mode") for the measurements.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from service_warehouse.config import get_settings
+
+#: XCom expressions (rendered per task at run time).
+PLAN = "ti.xcom_pull(task_ids='prepare')"
+BUILD_SCHEMA = "{{ " + PLAN + "['build_schema'] }}"
+AS_OF_DATE = "{{ " + PLAN + "['as_of_date'] }}"
+FULL_REFRESH = "{{ " + PLAN + "['full_refresh'] }}"
+
+PROFILE_VARS = ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE_PASSWORD", "WAREHOUSE_DB")
+
+
+def manifest_path() -> Path:
+    """Where ``dbt parse`` writes the manifest Cosmos loads."""
+    return get_settings().dbt_project_dir / "target" / "manifest.json"
+
+
+def execution_mode_name() -> str:
+    """``local`` (default) or ``watcher``: ``SVCWH_COSMOS_MODE`` overrides the measured choice."""
+    mode = os.environ.get("SVCWH_COSMOS_MODE", "local").strip().lower()
+    if mode not in ("local", "watcher"):
+        raise ValueError(f"SVCWH_COSMOS_MODE={mode!r}: choose 'local' or 'watcher'")
+    return mode
+
+
+def operator_args(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Arguments every Cosmos task gets: per-run env and vars, templated from ``prepare``."""
+    env = {"SVCWH_BUILD_SCHEMA": BUILD_SCHEMA, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env.update({key: "{{ svcwh_dbt_env('" + key + "') }}" for key in PROFILE_VARS})
+    args: dict[str, Any] = {
+        "env": env,
+        "vars": {"as_of_date": AS_OF_DATE},
+        "full_refresh": FULL_REFRESH,
+        "install_deps": False,
+    }
+    args.update(extra or {})
+    return args
+
+
+def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
+    """The Cosmos ``DbtTaskGroup`` of the dbt project, or None when no manifest was built yet."""
+    manifest = manifest_path()
+    if not manifest.is_file():
+        return None
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    project_dir = get_settings().dbt_project_dir
+    watcher = execution_mode_name() == "watcher"
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(
+            dbt_project_path=project_dir,
+            manifest_path=manifest,
+            project_name="service_warehouse",
+            partial_parse=True,
+        ),
+        profile_config=ProfileConfig(
+            profile_name="service_warehouse",
+            target_name="warehouse",
+            profiles_yml_filepath=project_dir / "profiles.yml",
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            emit_datasets=False,
+            enable_mock_profile=False,
+        ),
+        operator_args=operator_args(),
+        **task_group_kwargs,
+    )

@@ -1,0 +1,169 @@
+{#
+    Incremental rebuild of the call models by whole local dates.
+
+    An incremental call model recomputes whole local dates: the pre-hook deletes them from the
+    model's table and the model's SQL (compiled with the same literal list) inserts them again.
+    Which dates is decided from the model's OWN high-water mark (the greatest load batch its rows
+    came from), never from "yesterday": a build schema one publication behind catches up, and a
+    replaced day (corrected file: new batch, old rows gone from raw) is recomputed whole.
+
+    The list is computed at compile time, before the pre-hook runs, so the hook and the SQL see the
+    same state. Outside an incremental run (first build, --full-refresh, parse, unit tests) the
+    macros return none and the models build everything.
+#}
+
+{# Literal SQL array of dates, e.g. array['2026-08-03']::date[]. #}
+{% macro calls_date_array(dates) -%}
+    array[{%- for d in dates -%}'{{ d }}'{{ ", " if not loop.last }}{%- endfor -%}]::date[]
+{%- endmacro %}
+
+{% macro _calls_query_dates(sql) -%}
+    {%- set result = run_query(sql) -%}
+    {%- set dates = [] -%}
+    {%- for row in result.rows -%}
+        {%- do dates.append(row[0] | string) -%}
+    {%- endfor -%}
+    {{ return(dates) }}
+{%- endmacro %}
+
+{#
+    Dates a queue-call assembly must recompute: the logical dates of calls batches newer than the
+    model's high-water mark and the day before each (calls that ended after midnight), and the
+    local dates of every event and CDR leg in those batches and the day before each.
+#}
+{% macro calls_assembly_rebuild_dates() -%}
+    {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
+    {%- set sql -%}
+        with
+        high_water as (
+            select coalesce(max(source_batch_id), -1) as batch_id from {{ this }}
+        ),
+        new_batches as (
+            select batches.batch_id, batches.logical_date
+            from {{ source('audit', 'load_batches') }} as batches
+            cross join high_water
+            where batches.status = 'loaded'
+                and batches.source = 'calls'
+                and batches.batch_id > high_water.batch_id
+        ),
+        touched as (
+            select logical_date as local_date from new_batches
+            union
+            select distinct local_date from {{ ref('stg_call_centre__queue_log') }}
+            where batch_id in (select batch_id from new_batches)
+            union
+            select distinct local_date from {{ ref('stg_call_centre__cdr') }}
+            where batch_id in (select batch_id from new_batches)
+        )
+        select distinct touched.local_date + shift.days
+        from touched
+        cross join (values (0), (-1)) as shift (days)
+        where touched.local_date is not null
+        order by 1
+    {%- endset -%}
+    {{ return(_calls_query_dates(sql)) }}
+{%- endmacro %}
+
+{#
+    Dates fct_calls must recompute:
+      1. dates whose calls came (or vanished) with calls batches newer than its high-water mark,
+         widened by the repeat window on both sides (has_repeat_contact looks forward,
+         is_repeat_contact back);
+      2. every date whose FCR is not final yet, and the last (window + 1) days before as of
+         (a re-run with an earlier as of makes them provisional again);
+      3. dates where what the call's row took from slowly changing inputs differs from what the
+         inputs now say: customer by phone, agent by member name, the QA evaluation, the policy
+         thresholds (a seed edit reflows without a full refresh).
+#}
+{% macro calls_fct_rebuild_dates() -%}
+    {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
+    {%- set window = policy('repeat_contact_window_days') ~ '::integer' -%}
+    {%- set sql -%}
+        with
+        high_water as (
+            select coalesce(max(source_batch_id), -1) as batch_id from {{ this }}
+        ),
+        new_batches as (
+            select batches.batch_id, batches.logical_date
+            from {{ source('audit', 'load_batches') }} as batches
+            cross join high_water
+            where batches.status = 'loaded'
+                and batches.source = 'calls'
+                and batches.batch_id > high_water.batch_id
+        ),
+        changed as (
+            select logical_date as local_date from new_batches
+            union
+            select logical_date - 1 from new_batches
+            union
+            select distinct calls.local_date
+            from {{ ref('int_queue_calls_assembled') }} as calls
+            cross join high_water
+            where calls.source_batch_id > high_water.batch_id
+        ),
+        widened as (
+            select distinct changed.local_date + shift.days as local_date
+            from changed
+            cross join generate_series(-{{ window }}, {{ window }}) as shift (days)
+        ),
+        provisional as (
+            select distinct local_date from {{ this }} where not is_fcr_final
+            union
+            select distinct local_date from {{ ref('int_queue_calls_assembled') }}
+            where local_date >= {{ as_of_date() }} - ({{ window }} + 1)
+        ),
+        drifted as (
+            select distinct stored.local_date
+            from {{ this }} as stored
+            left join {{ ref('int_calls_customer_phones') }} as phones
+                on stored.caller_digits = phones.phone_digits
+            left join {{ ref('int_calls_qa_matched') }} as qa
+                on stored.call_id = qa.call_id
+            where stored.customer_id is distinct from phones.customer_id
+                or stored.agent_id is distinct from {{ calls_resolve_agent('stored.agent_member_name', 'stored.entered_at') }}
+                or (stored.qa_evaluation_id, stored.qa_total_score, stored.qa_is_fatal_error)
+                    is distinct from (qa.evaluation_id, qa.total_score, qa.is_fatal_error)
+                or stored.outcome is distinct from {{ calls_outcome('stored.exit_event', 'stored.wait_seconds', 'stored.answered_at is not null') }}
+                or stored.is_answered_within_threshold is distinct from
+                    {{ calls_within_threshold('stored.answered_at is not null', 'stored.wait_seconds') }}
+        ),
+        wanted as (
+            select local_date from widened
+            union select local_date from provisional
+            union select local_date from drifted
+        )
+        select wanted.local_date
+        from wanted
+        where wanted.local_date in (
+            select local_date from {{ ref('int_queue_calls_assembled') }}
+            union
+            select local_date from {{ this }}
+        )
+        order by 1
+    {%- endset -%}
+    {{ return(_calls_query_dates(sql)) }}
+{%- endmacro %}
+
+{# Pre-hook: delete the dates about to be recomputed (inside the model's transaction). #}
+{% macro calls_delete_dates(dates) -%}
+    {%- if dates is not none and is_incremental() -%}
+        delete from {{ this }} where local_date = any({{ calls_date_array(dates) }})
+    {%- else -%}
+        select 1 as nothing_to_delete
+    {%- endif -%}
+{%- endmacro %}
+
+{# SQL filter: the column within the dates (shifted by up to `around` days), true when not incremental. #}
+{% macro calls_in_dates(column, dates, around=0) -%}
+    {%- if dates is none -%}
+        true
+    {%- elif around == 0 -%}
+        {{ column }} = any({{ calls_date_array(dates) }})
+    {%- else -%}
+        {{ column }} in (
+            select listed.d + shift.days
+            from unnest({{ calls_date_array(dates) }}) as listed (d)
+            cross join generate_series(-({{ around }}), {{ around }}) as shift (days)
+        )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,57 @@
+-- The QA evaluation (呼叫质量监控表) of each evaluated queue call. An evaluation names the
+-- caller's uniqueid, which one callid can share across several queue entries (and, after a
+-- reboot, across days): it goes to the latest entry of that uniqueid that entered before the
+-- evaluation, preferring the answered one. A call evaluated twice keeps the latest evaluation.
+with
+
+evaluations as (
+    select * from {{ ref('stg_call_centre__qa_evaluations') }}
+    where call_uniqueid is not null
+),
+
+calls as (
+    select call_id, callid, entered_at, answered_at
+    from {{ ref('int_queue_calls_assembled') }}
+),
+
+candidates as (
+    select
+        evaluations.evaluation_id,
+        evaluations.evaluated_at,
+        evaluations.total_score,
+        evaluations.is_fatal_error,
+        evaluations.agent_id as evaluated_agent_id,
+        calls.call_id,
+        row_number() over (
+            partition by evaluations.evaluation_id
+            order by (calls.answered_at is not null) desc, calls.entered_at desc, calls.call_id
+        ) as call_rank
+    from evaluations
+    inner join calls
+        on calls.callid = evaluations.call_uniqueid
+        -- evaluated after the call entered, and within 30 days of it (uniqueids repeat after reboots)
+        and (
+            evaluations.evaluated_at is null
+            or (calls.entered_at <= evaluations.evaluated_at
+                and calls.entered_at > evaluations.evaluated_at - interval '30 days')
+        )
+),
+
+per_call as (
+    select
+        candidates.*,
+        row_number() over (
+            partition by call_id
+            order by evaluated_at desc nulls last, evaluation_id desc
+        ) as evaluation_rank
+    from candidates
+    where call_rank = 1
+),
+
+final as (
+    select call_id, evaluation_id, evaluated_at, total_score, is_fatal_error, evaluated_agent_id
+    from per_call
+    where evaluation_rank = 1
+)
+
+select * from final

@@ -33,7 +33,6 @@ from airflow.sdk import (
     DeadlineReference,
     ExceptionRetryPolicy,
     Param,
-    PokeReturnValue,
     RetryAction,
     RetryRule,
     TriggerRule,
@@ -47,6 +46,7 @@ from service_warehouse.orchestration import DAG_ID, MARTS_PUBLISHED, RAW_ASSETS
 from service_warehouse.orchestration import _callbacks as callbacks
 from service_warehouse.orchestration import _tasks as steps
 from service_warehouse.orchestration._cosmos import dbt_task_group, manifest_path
+from service_warehouse.orchestration._sensors import LandingSensor
 
 CENTRE_TZ = os.environ.get("SVCWH_CENTRE_TZ", "Asia/Shanghai")
 LANDING_TIMEOUT = timedelta(hours=float(os.environ.get("SVCWH_LANDING_TIMEOUT_HOURS", "4")))
@@ -120,11 +120,6 @@ def service_warehouse_nightly():
         plan = steps.prepare(_context_day(), dict(ctx["params"]))
         return plan.to_xcom() if plan else {}
 
-    @task.sensor(poke_interval=300, timeout=LANDING_TIMEOUT.total_seconds(), mode="reschedule")
-    def wait_for_landing(plan: dict) -> PokeReturnValue:
-        """The `_done/<D>` marker says day D has fully landed."""
-        return PokeReturnValue(is_done=steps.is_landed(date.fromisoformat(plan["day"])))
-
     @task_group(group_id="raw")
     def raw(plan: dict) -> None:
         """Land the three sources in parallel, each followed by its raw suite."""
@@ -181,7 +176,14 @@ def service_warehouse_nightly():
     # main flow
     plan = prepare()
     raw_group = raw(plan)
-    wait_for_landing(plan) >> raw_group
+    wait = LandingSensor(
+        task_id="wait_for_landing",
+        day="{{ ti.xcom_pull(task_ids='prepare')['day'] }}",
+        poke_interval=300,
+        timeout=LANDING_TIMEOUT.total_seconds(),
+        mode="reschedule",
+    )
+    plan >> wait >> raw_group
     transform = dbt_task_group("transform")
     if transform is None:
         transform = transform_unavailable()

@@ -39,16 +39,21 @@ def execution_mode_name() -> str:
     return mode
 
 
-def operator_args(extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Arguments every Cosmos task gets: per-run env and vars, templated from ``prepare``."""
+def dbt_env_vars() -> dict[str, str]:
+    """Environment of every dbt task, templated per run (Cosmos renders the operators' ``env``)."""
     env = {"SVCWH_BUILD_SCHEMA": BUILD_SCHEMA, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
     env.update({key: "{{ svcwh_dbt_env('" + key + "') }}" for key in PROFILE_VARS})
-    args: dict[str, Any] = {
-        "env": env,
-        "vars": {"as_of_date": AS_OF_DATE},
-        "full_refresh": FULL_REFRESH,
-        "install_deps": False,
-    }
+    return env
+
+
+def dbt_vars() -> dict[str, str]:
+    """dbt vars of every dbt task, templated per run (the operators' ``vars``)."""
+    return {"as_of_date": AS_OF_DATE}
+
+
+def operator_args(extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Arguments every Cosmos task gets besides env and vars: the run's full-refresh flag."""
+    args: dict[str, Any] = {"full_refresh": FULL_REFRESH}
     args.update(extra or {})
     return args
 
@@ -70,6 +75,9 @@ def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
             manifest_path=manifest,
             project_name="service_warehouse",
             partial_parse=True,
+            install_dbt_deps=False,
+            env_vars=dbt_env_vars(),
+            dbt_vars=dbt_vars(),
         ),
         profile_config=ProfileConfig(
             profile_name="service_warehouse",

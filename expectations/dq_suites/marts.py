@@ -1,0 +1,271 @@
+"""Mart suites: run on the freshly built marts in the build schema before they are published.
+
+One suite per mart, ``mart.<model>``, built from what the mart has (its columns are read from the
+build schema, so a suite adapts as marts gain columns): contract columns present, keys unique
+and filled, rates in [0, 1], counts and durations non-negative, counts reconciled (within the
+mart and against the fact table they summarise), no day missing in daily marts, the run's KPIs
+against the trailing days, and no personal data beyond the masked phone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from dq_suites._common import expectation, sql_literal, suite
+
+#: Columns dashboards rely on (shared/spec/marts_contract.txt): renaming or removing one breaks them.
+MART_CONTRACT: dict[str, list[str]] = {
+    "dim_customer": ["customer_id", "customer_type", "industry", "size_class", "region", "city",
+                     "is_key_account", "tenure_class", "value_grade", "credit_limit", "invoiced_last_30d",
+                     "outstanding_amount", "is_over_credit_limit", "is_at_risk", "risk_reasons", "status"],
+    "dim_customer_history": ["customer_id", "valid_from", "valid_to", "is_current"],
+    "customer_monthly": ["customer_id", "month", "calls", "complaints", "repairs", "invoiced_amount", "surveys",
+                         "avg_score_overall", "is_active"],
+    "customer_kpis_monthly": ["month", "customers_at_start", "new_customers", "churned_customers", "churn_rate",
+                              "growth_rate", "csat", "nps"],
+    "fct_complaints": ["complaint_id", "customer_id", "channel", "category", "severity", "received_at",
+                       "acknowledged_at", "resolved_at", "closed_at", "status", "first_response_minutes",
+                       "resolution_hours", "first_response_business_minutes", "resolution_business_hours",
+                       "response_target_hours", "resolution_target_hours", "response_breach_at",
+                       "resolution_breach_at", "is_response_sla_met", "is_resolution_sla_met", "reopen_count",
+                       "is_reopened", "is_escalated", "has_callback", "is_callback_satisfied"],
+    "complaint_kpis_daily": ["local_date", "category", "severity", "channel", "region", "received", "resolved",
+                             "resolved_within_sla", "timely_resolution_rate", "reopen_rate", "callback_rate",
+                             "callback_satisfaction_rate", "open_backlog", "breached_backlog"],
+    "fct_calls": ["call_id", "callid", "queue", "agent_id", "customer_id", "entered_at", "answered_at", "ended_at",
+                  "wait_seconds", "talk_seconds", "outcome", "is_answered_within_threshold", "is_transferred",
+                  "is_repeat_contact", "has_repeat_contact", "is_first_contact_resolved", "is_fcr_final",
+                  "qa_total_score"],
+    "call_kpis_daily": ["local_date", "queue", "offered", "answered", "abandoned", "short_abandons", "timeouts",
+                        "service_level", "asa_seconds", "abandon_rate", "aht_seconds", "transfer_rate", "fcr_rate",
+                        "qa_avg_score", "qa_fatal_rate"],
+    "agent_kpis_monthly": ["agent_id", "month"],
+    "fct_repairs": ["work_order_id", "customer_id", "technician_id", "category", "urgency", "reported_at",
+                    "appointment_start", "appointment_end", "dispatched_at", "arrived_at", "completed_at", "status",
+                    "is_punctual", "is_timely", "inspection_result", "is_rework", "turnaround_hours",
+                    "on_site_hours", "fee_amount", "is_paid", "customer_signed", "has_callback",
+                    "is_callback_satisfied", "safety_incident", "work_points"],
+    "repair_kpis_monthly": ["month", "category", "urgency", "region", "orders", "completed", "timely_rate",
+                            "punctuality_rate", "pass_rate", "rework_rate", "first_time_fix_rate", "callback_rate",
+                            "callback_satisfaction_rate", "mean_turnaround_hours", "paid_revenue"],
+    "technician_points_monthly": ["technician_id", "month", "orders", "work_points", "safety_incidents",
+                                  "points_after_penalty", "points_over_base", "bonus_amount"],
+    "service_level_monthly": ["month"],
+    "satisfaction_monthly": ["month", "subject_type", "surveys", "csat", "nps"],
+    "demand_forecast_daily": ["method", "forecast_made_on", "is_champion"],
+    "forecast_accuracy": ["method"],
+}
+
+#: The grain of each mart (its key); columns that a mart lacks are left out of the key.
+MART_KEYS: dict[str, list[str]] = {
+    "dim_customer": ["customer_id"],
+    "dim_customer_history": ["customer_id", "valid_from"],
+    "customer_monthly": ["customer_id", "month"],
+    "customer_kpis_monthly": ["month", "customer_type", "value_grade"],
+    "fct_complaints": ["complaint_id"],
+    "complaint_kpis_daily": ["local_date", "category", "severity", "channel", "region"],
+    "fct_calls": ["call_id"],
+    "call_kpis_daily": ["local_date", "queue"],
+    "agent_kpis_monthly": ["agent_id", "month"],
+    "fct_repairs": ["work_order_id"],
+    "repair_kpis_monthly": ["month", "category", "urgency", "region"],
+    "technician_points_monthly": ["technician_id", "month"],
+    "service_level_monthly": ["month"],
+    "satisfaction_monthly": ["month", "subject_type"],
+}
+#: Key columns that may be NULL (a dimension value absent, e.g. no region) and still be unique.
+_NULLABLE_KEYS = {"customer_type", "value_grade", "region", "category", "severity", "channel", "urgency"}
+
+_COUNT_COLUMNS = {"offered", "answered", "abandoned", "short_abandons", "timeouts", "received", "resolved",
+                  "resolved_within_sla", "open_backlog", "breached_backlog", "orders", "completed", "surveys",
+                  "calls", "complaints", "repairs", "customers_at_start", "new_customers", "churned_customers",
+                  "reopen_count", "handled", "safety_incidents", "points_over_base", "bonus_amount"}
+_DURATION = re.compile(r"_(seconds|minutes|hours)$")
+
+#: (mart, fact, the mart's date column, how the fact gets the same local date, counts to reconcile).
+#: Each reconciled count in the mart must equal the fact table's count for the same key.
+_RECONCILE = {
+    "call_kpis_daily": ("fct_calls", ["local_date", "queue"],
+                        "(f.entered_at at time zone {tz})::date", ["queue"],
+                        {"offered": "count(*)", "answered": "count(*) filter (where f.outcome = 'answered')"}),
+    "complaint_kpis_daily": ("fct_complaints", ["local_date"], "(f.received_at at time zone {tz})::date", [],
+                             {"received": "count(*)"}),
+    "repair_kpis_monthly": ("fct_repairs", ["month"],
+                            "date_trunc('month', f.reported_at at time zone {tz})::date", [],
+                            {"orders": "count(*)"}),
+}
+#: Within a mart: the left side may not exceed the sum on the right.
+_NOT_ABOVE = {
+    "call_kpis_daily": [("answered + abandoned + short_abandons + timeouts", "offered")],
+    "complaint_kpis_daily": [("resolved_within_sla", "resolved")],
+    "repair_kpis_monthly": [],
+}
+#: KPIs of call_kpis_daily compared with their trailing mean (all queues of a day together).
+_SWING_KPIS = {
+    "offered": ("sum(offered)::double precision", {"offered"}),
+    "service_level": ("sum(service_level * (offered - short_abandons)) / nullif(sum(offered - short_abandons), 0)",
+                      {"service_level", "offered", "short_abandons"}),
+    "abandon_rate": ("sum(abandoned)::double precision / nullif(sum(offered - short_abandons), 0)",
+                     {"abandoned", "offered", "short_abandons"}),
+    "aht_seconds": ("sum(aht_seconds * answered) / nullif(sum(answered), 0)", {"aht_seconds", "answered"}),
+}
+
+
+def rate_columns(columns: list[str], thresholds: dict[str, Any]) -> list[str]:
+    """The columns that hold a fraction in [0, 1]."""
+    excluded = set(thresholds["marts"].get("rate_exclusions") or [])
+    return [c for c in columns if (c.endswith("_rate") or c in ("service_level", "csat")) and c not in excluded]
+
+
+def mart_suite(model: str, columns: list[str], *, build_schema: str, available: set[str],
+               thresholds: dict[str, Any], centre_tz: str, logical_date: dt.date):
+    """The suite of one mart as built in ``build_schema``.
+
+    Args:
+        model: the mart (a table in the build schema).
+        columns: its columns, as built.
+        available: every table in the build schema (for reconciliations against fact tables).
+        thresholds: thresholds.yml.
+        centre_tz: the centre's time zone (local dates).
+        logical_date: the run's day; daily marts must reach it, swings are measured on it.
+    """
+    marts_cfg = thresholds["marts"]
+    tz = sql_literal(centre_tz)
+    items = []
+    present = set(columns)
+    if model in MART_CONTRACT:
+        items.append(expectation(
+            "ExpectTableColumnsToMatchSet", f"{model}.contract_columns",
+            "dashboards read these columns (marts contract)", "critical", thresholds,
+            column_set=MART_CONTRACT[model], exact_match=False))
+    items.append(expectation("ExpectTableRowCountToBeBetween", f"{model}.not_empty",
+                             "an empty mart usually means a broken build", "warning", thresholds, min_value=1))
+    key = [c for c in MART_KEYS.get(model, []) if c in present]
+    if key:
+        items.append(expectation(
+            "ExpectCompoundColumnsToBeUnique" if len(key) > 1 else "ExpectColumnValuesToBeUnique",
+            f"{model}.key_unique", f"one row per {', '.join(key)}", "critical", thresholds,
+            **({"column_list": key} if len(key) > 1 else {"column": key[0]})))
+        for column in key:
+            if column not in _NULLABLE_KEYS:
+                items.append(expectation("ExpectColumnValuesToNotBeNull", f"{model}.{column}.not_null",
+                                         "part of the mart's key", "critical", thresholds, column=column))
+    for column in rate_columns(columns, thresholds):
+        items.append(expectation("ExpectColumnValuesToBeBetween", f"{model}.{column}.in_0_1",
+                                 "rates are fractions in [0, 1]", "critical", thresholds,
+                                 column=column, min_value=0, max_value=1))
+    for column in columns:
+        if column in _COUNT_COLUMNS or _DURATION.search(column):
+            items.append(expectation("ExpectColumnValuesToBeBetween", f"{model}.{column}.non_negative",
+                                     "counts and durations are non-negative", "critical", thresholds,
+                                     column=column, min_value=0))
+    for left, right in _NOT_ABOVE.get(model, []):
+        needed = set(re.findall(r"[a-z_]+", left)) | {right}
+        if needed <= present:
+            items.append(expectation(
+                "UnexpectedRowsExpectation", f"{model}.counts_reconcile",
+                f"{left} cannot exceed {right}", "critical", thresholds,
+                unexpected_rows_query=f"select * from {{batch}} where ({left}) > ({right})"))
+    items += _reconcile_with_fact(model, present, build_schema, available, tz, thresholds)
+    severity = (marts_cfg.get("no_missing_days") or {}).get(model)
+    if severity and "local_date" in present:
+        day = sql_literal(logical_date.isoformat())
+        items.append(expectation(
+            "UnexpectedRowsExpectation", f"{model}.no_missing_day",
+            "every day from the first to the run's day is there (a missing day reads as zero)", severity,
+            thresholds, unexpected_rows_query=(
+                f"select d::date as missing_day from generate_series("
+                f"(select min(local_date) from {{batch}}), {day}::date, interval '1 day') as d "
+                f"where d::date not in (select local_date from {{batch}} where local_date is not null)")))
+    if model == "call_kpis_daily":
+        items += _swings(present, logical_date, thresholds)
+    items += _pii(model, columns, build_schema, thresholds)
+    return suite(f"mart.{model}", items, why=f"{model} as built in {build_schema}, before publication")
+
+
+def _reconcile_with_fact(model: str, present: set[str], build_schema: str, available: set[str], tz: str,
+                         thresholds: dict[str, Any]) -> list:
+    if model not in _RECONCILE:
+        return []
+    fact, mart_key, fact_date, fact_dims, counts = _RECONCILE[model]
+    counts = {c: expr for c, expr in counts.items() if c in present}
+    if fact not in available or not counts or not set(mart_key) <= present:
+        return []
+    date_col = mart_key[0]
+    date_expr = fact_date.format(tz=tz)
+    group_fact = ", ".join([f"{date_expr} as {date_col}", *(f"f.{d}" for d in fact_dims)])
+    group_by = ", ".join(["1", *(str(i + 2) for i in range(len(fact_dims)))])
+    mart_sums = ", ".join(f"sum(m.{c}) as {c}" for c in counts)
+    fact_counts = ", ".join(f"{expr} as {c}" for c, expr in counts.items())
+    join_on = " and ".join(f"mk.{k} is not distinct from fk.{k}" for k in mart_key)
+    differs = " or ".join(f"coalesce(mk.{c}, 0) <> coalesce(fk.{c}, 0)" for c in counts)
+    keys = ", ".join(f"coalesce(mk.{k}, fk.{k}) as {k}" for k in mart_key)
+    shown = ", ".join(f"mk.{c} as mart_{c}, fk.{c} as fact_{c}" for c in counts)
+    query = (
+        f"with mk as (select {', '.join('m.' + k for k in mart_key)}, {mart_sums} from {{batch}} as m "
+        f"group by {', '.join('m.' + k for k in mart_key)}), "
+        f"fk as (select {group_fact}, {fact_counts} from {build_schema}.{fact} as f group by {group_by}) "
+        f"select {keys}, {shown} from mk full outer join fk on {join_on} where {differs}"
+    )
+    return [expectation(
+        "UnexpectedRowsExpectation", f"{model}.reconciles_with_{fact}",
+        f"{', '.join(counts)} equal the count of {fact} rows for the same {', '.join(mart_key)}", "critical",
+        thresholds, unexpected_rows_query=query)]
+
+
+def _swings(present: set[str], logical_date: dt.date, thresholds: dict[str, Any]) -> list:
+    cfg = thresholds["marts"]["kpi_swings"]
+    days = int(cfg["trailing_days"])
+    min_days = int(cfg["min_history_days"])
+    day = sql_literal(logical_date.isoformat())
+    items = []
+    for kpi, rule in (cfg.get("kpis") or {}).items():
+        if kpi not in _SWING_KPIS:
+            raise ValueError(f"thresholds.yml marts.kpi_swings: unknown KPI {kpi!r} (known: {sorted(_SWING_KPIS)})")
+        expr, needed = _SWING_KPIS[kpi]
+        if not needed <= present:
+            continue
+        if "relative_tolerance" in rule:
+            tol = float(rule["relative_tolerance"])
+            cond = f"abs(t.v - h.mean) > {tol} * abs(h.mean)"
+            text = f"more than {tol:.0%} from"
+        else:
+            tol = float(rule["absolute_tolerance"])
+            cond = f"abs(t.v - h.mean) > {tol}"
+            text = f"more than {tol} away from"
+        query = (
+            f"with daily as (select local_date, {expr} as v from {{batch}} group by local_date), "
+            f"t as (select v from daily where local_date = {day}::date), "
+            f"h as (select avg(v) as mean, count(v) as n from daily "
+            f"where local_date >= {day}::date - {days} and local_date < {day}::date) "
+            f"select {day}::date as local_date, t.v as value, h.mean as trailing_mean, h.n as trailing_days "
+            f"from t, h where h.n >= {min_days} and t.v is not null and {cond}")
+        items.append(expectation(
+            "UnexpectedRowsExpectation", f"call_kpis_daily.{kpi}.swing",
+            f"the day's {kpi} {text} its trailing {days}-day mean is flagged", cfg.get("severity", "warning"),
+            thresholds, unexpected_rows_query=query))
+    return items
+
+
+def _pii(model: str, columns: list[str], build_schema: str, thresholds: dict[str, Any]) -> list:
+    cfg = thresholds["marts"]["pii"]
+    severity = cfg.get("severity", "critical")
+    forbidden = ", ".join(sql_literal(c) for c in cfg["forbidden_columns"])
+    items = [expectation(
+        "UnexpectedRowsExpectation", f"{model}.no_personal_columns",
+        "no e-mail, ID number, address or clear phone in marts (客户资料保密制度)", severity, thresholds,
+        unexpected_rows_query=(
+            f"select column_name from information_schema.columns "
+            f"where table_schema = {sql_literal(build_schema)} and table_name = {sql_literal(model)} "
+            f"and column_name in ({forbidden}) and (select count(*) from {{batch}}) >= 0"))]
+    digits = int(cfg["max_digit_run"]) + 1
+    pattern = re.compile(cfg["phone_column_pattern"])
+    for column in columns:
+        if pattern.search(column):
+            items.append(expectation(
+                "ExpectColumnValuesToNotMatchRegex", f"{model}.{column}.masked",
+                f"phone numbers are masked: no run of {digits} digits", severity, thresholds,
+                column=column, regex=f"[0-9]{{{digits},}}"))
+    return items

@@ -1,0 +1,194 @@
+"""Running suites with Great Expectations in the run's own GX project.
+
+Each run validates in ``<reports>/<run_id>/gx/``, a copy of the committed template
+``expectations/gx/great_expectations.yml``: suites, validation results and Data Docs of a run
+stay together and nothing generated lands in the repo. The connection string stays
+``${WAREHOUSE_GX_URL}`` in every file; its value is handed to GX at run time. Raw suites of a
+run may run in parallel (three land tasks): a file lock serialises them on the run's project.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import json
+import logging
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from service_warehouse.config import get_settings
+
+log = logging.getLogger(__name__)
+
+#: How many unexpected values (or rows) an audit row keeps as its sample.
+SAMPLE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Asset:
+    """What a suite is validated against: a table, or a query over the warehouse."""
+
+    label: str                 # shown in audit and reports, e.g. raw.cdr[batches 3,4]
+    schema: str | None = None  # a table asset: schema and table
+    table: str | None = None
+    query: str | None = None   # a query asset
+
+    def batch_sql(self) -> str:
+        """The batch as GX substitutes it for ``{batch}`` (to fetch samples of unexpected rows)."""
+        if self.table:
+            return f'"{self.schema}"."{self.table}"'
+        return f"({self.query})" if " join " in f" {self.query.lower()} " else f"({self.query}) as subselect"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One suite to validate against one asset."""
+
+    suite: Any  # great_expectations.ExpectationSuite
+    asset: Asset
+
+
+def _jsonable(value: Any) -> Any:
+    """A JSON-friendly copy of a GX result value (dates, decimals, tuples, numpy scalars)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        with contextlib.suppress(Exception):
+            return _jsonable(value.item())
+    if hasattr(value, "to_json_dict"):
+        return _jsonable(value.to_json_dict())
+    return str(value)
+
+
+def gx_project(run_dir: Path) -> Path:
+    """The run's GX project folder (created from the committed template on first use)."""
+    template = get_settings().expectations_dir / "gx" / "great_expectations.yml"
+    if not template.is_file():
+        raise FileNotFoundError(f"{template}: the GX project template is missing")
+    project = run_dir / "gx"
+    project.mkdir(parents=True, exist_ok=True)
+    target = project / "great_expectations.yml"
+    if not target.exists():
+        shutil.copyfile(template, target)
+    return project
+
+
+def run_checks(run_dir: Path, checks: list[Check], *, name: str, url: str, run_name: str) -> list[dict]:
+    """Validate every check in one GX checkpoint; return one dict per expectation result.
+
+    Data Docs of the run are updated (``<run_dir>/gx/data_docs/``). A result whose evaluation
+    raised inside GX comes back with ``success`` False and the exception text.
+    """
+    import fasteners
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with fasteners.InterProcessLock(str(run_dir / ".gx.lock")):
+        return _run_locked(run_dir, checks, name=name, url=url, run_name=run_name)
+
+
+def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_name: str) -> list[dict]:
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    from service_warehouse.warehouse import libpq_env
+
+    gx_url = libpq_env(url)["WAREHOUSE_GX_URL"]
+    gx_project(run_dir)
+    ctx = gx.get_context(mode="file", project_root_dir=str(run_dir), runtime_environment={"WAREHOUSE_GX_URL": gx_url})
+    datasource = ctx.data_sources.get("warehouse")
+    tag = f"{name}-{uuid.uuid4().hex[:6]}"
+    definitions = []
+    by_suite: dict[str, Check] = {}
+    for i, check in enumerate(checks):
+        asset_name = f"{check.asset.label}#{tag}-{i}"
+        if check.asset.table:
+            asset = datasource.add_table_asset(asset_name, table_name=check.asset.table, schema_name=check.asset.schema)
+        else:
+            asset = datasource.add_query_asset(asset_name, query=check.asset.query)
+        batch = asset.add_batch_definition_whole_table("batch")
+        suite = ctx.suites.add_or_update(check.suite)
+        by_suite[suite.name] = check
+        definitions.append(ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{suite.name}#{tag}", data=batch, suite=suite)))
+    checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+        name=tag, validation_definitions=definitions, actions=[UpdateDataDocsAction(name="data_docs")],
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}))
+    result = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
+    rows: list[dict] = []
+    for suite_result in result.run_results.values():
+        check = by_suite[suite_result.suite_name]
+        for item in suite_result.results:
+            rows.append(_row(check, item, url))
+    return rows
+
+
+def _row(check: Check, item: Any, url: str) -> dict:
+    config = item.expectation_config
+    meta = config.meta or {}
+    kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
+    result = item.result or {}
+    exception = None
+    info = item.exception_info or {}
+    if info.get("raised_exception"):
+        exception = str(info.get("exception_message"))
+    column = kwargs.get("column") or ", ".join(
+        kwargs.get("column_list") or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c])
+    sample = result.get("partial_unexpected_list")
+    if config.type == "unexpected_rows_expectation" and not item.success and exception is None:
+        sample = _sample_rows(check.asset, kwargs["unexpected_rows_query"], url)
+    severity = getattr(config.severity, "value", config.severity) or "critical"
+    return {
+        "suite": check.suite.name,
+        "asset": check.asset.label,
+        "expectation": meta.get("name") or config.type,
+        "expectation_type": config.type,
+        "column_name": column or None,
+        "severity": str(severity),
+        "success": bool(item.success) and exception is None,
+        "observed_value": _jsonable(result.get("observed_value")),
+        "unexpected_count": result.get("unexpected_count",
+                                       result.get("observed_value") if config.type == "unexpected_rows_expectation"
+                                       else None),
+        "unexpected_percent": result.get("unexpected_percent"),
+        "unexpected_sample": _jsonable(sample[:SAMPLE_SIZE]) if sample else None,
+        "kwargs": _jsonable(kwargs),
+        "why": meta.get("why"),
+        "exception": exception,
+    }
+
+
+def _sample_rows(asset: Asset, query: str, url: str) -> list[dict] | None:
+    """A few of the rows an unexpected-rows query returned (GX keeps them only in COMPLETE mode)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    sql = query.format(batch=asset.batch_sql())
+    try:
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            return list(conn.execute(f"select * from ({sql}) as unexpected limit {SAMPLE_SIZE}").fetchall())
+    except psycopg.Error as exc:  # a sample is a courtesy: never let it hide the verdict
+        log.warning("could not fetch a sample for %s: %s", asset.label, exc)
+        return None
+
+
+def data_docs_index(run_dir: Path) -> Path:
+    """Where the run's GX Data Docs index is written."""
+    return run_dir / "gx" / "data_docs" / "index.html"
+
+
+def dumps(value: Any) -> str | None:
+    """JSON text for a jsonb column (None stays NULL)."""
+    return None if value is None else json.dumps(_jsonable(value), ensure_ascii=False)

@@ -1,0 +1,58 @@
+-- One row per customer and local day with any invoice or contact (call, complaint, repair,
+-- survey), up to as of — what "active" and "silent" are measured on.
+with
+
+invoices as (
+    select customer_id, invoiced_date as activity_date, 'invoice' as activity
+    from {{ ref('stg_crm__invoices') }}
+    where invoiced_at < {{ as_of() }}
+),
+
+calls as (
+    select customer_id, local_date as activity_date, 'call' as activity
+    from {{ ref('fct_calls') }}
+    where customer_id is not null and entered_at < {{ as_of() }}
+),
+
+complaints as (
+    select customer_id, received_date as activity_date, 'complaint' as activity
+    from {{ ref('stg_crm__complaints') }}
+    where received_at < {{ as_of() }}
+),
+
+repairs as (
+    select customer_id, reported_date as activity_date, 'repair' as activity
+    from {{ ref('stg_field_service__work_orders') }}
+    where reported_at < {{ as_of() }}
+),
+
+surveys as (
+    select customer_id, surveyed_date as activity_date, 'survey' as activity
+    from {{ ref('stg_crm__surveys') }}
+    where surveyed_at < {{ as_of() }}
+),
+
+unioned as (
+    select * from invoices
+    union all
+    select * from calls
+    union all
+    select * from complaints
+    union all
+    select * from repairs
+    union all
+    select * from surveys
+),
+
+final as (
+    select
+        customer_id,
+        activity_date,
+        count(*) as activities,
+        string_agg(distinct activity, ',' order by activity) as activity_kinds
+    from unioned
+    where customer_id is not null and activity_date is not null
+    group by customer_id, activity_date
+)
+
+select * from final

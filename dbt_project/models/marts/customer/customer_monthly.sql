@@ -1,0 +1,100 @@
+-- Customer × local month (客户月度往来): calls, complaints, repairs, invoiced amount, surveys,
+-- mean overall score, and whether the customer was active (any invoice or contact). Months run
+-- from the customer's opening month (or the first month with any data, if later) to the as-of
+-- month.
+with
+
+customers as (
+    select customer_id, customer_type, region, created_date from {{ ref('stg_crm__customers') }}
+),
+
+calls as (
+    select customer_id, date_trunc('month', local_date)::date as month, count(*) as calls
+    from {{ ref('fct_calls') }}
+    where customer_id is not null and entered_at < {{ as_of() }}
+    group by 1, 2
+),
+
+complaints as (
+    select customer_id, date_trunc('month', received_date)::date as month, count(*) as complaints
+    from {{ ref('stg_crm__complaints') }}
+    where received_at < {{ as_of() }}
+    group by 1, 2
+),
+
+repairs as (
+    select customer_id, date_trunc('month', reported_date)::date as month, count(*) as repairs
+    from {{ ref('stg_field_service__work_orders') }}
+    where reported_at < {{ as_of() }}
+    group by 1, 2
+),
+
+invoices as (
+    select customer_id, date_trunc('month', invoiced_date)::date as month, sum(amount) as invoiced_amount,
+        count(*) as invoices
+    from {{ ref('stg_crm__invoices') }}
+    where invoiced_at < {{ as_of() }}
+    group by 1, 2
+),
+
+surveys as (
+    select customer_id, date_trunc('month', surveyed_date)::date as month, count(*) as surveys,
+        avg(score_overall) as avg_score_overall
+    from {{ ref('stg_crm__surveys') }}
+    where surveyed_at < {{ as_of() }}
+    group by 1, 2
+),
+
+data_months as (
+    select min(month) as first_month
+    from (
+        select month from calls
+        union all select month from complaints
+        union all select month from repairs
+        union all select month from invoices
+        union all select month from surveys
+    ) as months
+),
+
+customer_months as (
+    select
+        customers.customer_id,
+        customers.customer_type,
+        customers.region,
+        series.month::date as month
+    from customers
+    cross join data_months
+    cross join lateral generate_series(
+        greatest(date_trunc('month', customers.created_date)::date, data_months.first_month),
+        date_trunc('month', {{ as_of_date() }})::date,
+        interval '1 month'
+    ) as series (month)
+    where data_months.first_month is not null
+),
+
+final as (
+    select
+        customer_months.customer_id,
+        customer_months.month,
+        customer_months.customer_type,
+        customer_months.region,
+        coalesce(calls.calls, 0) as calls,
+        coalesce(complaints.complaints, 0) as complaints,
+        coalesce(repairs.repairs, 0) as repairs,
+        coalesce(invoices.invoices, 0) as invoices,
+        coalesce(invoices.invoiced_amount, 0) as invoiced_amount,
+        coalesce(surveys.surveys, 0) as surveys,
+        round(surveys.avg_score_overall, 4) as avg_score_overall,
+        (
+            coalesce(calls.calls, 0) + coalesce(complaints.complaints, 0) + coalesce(repairs.repairs, 0)
+            + coalesce(invoices.invoices, 0) + coalesce(surveys.surveys, 0)
+        ) > 0 as is_active
+    from customer_months
+    left join calls using (customer_id, month)
+    left join complaints using (customer_id, month)
+    left join repairs using (customer_id, month)
+    left join invoices using (customer_id, month)
+    left join surveys using (customer_id, month)
+)
+
+select * from final

@@ -210,15 +210,17 @@ def land(source: str, day: date, run_id: str) -> list[int]:
             f"{getattr(r, 'logical_date', '?')}: {getattr(r, 'error', None) or 'failed'}" for r in failed
         )
         raise BatchFailed(f"{source}: {len(failed)} batch(es) failed up to {day}: {detail}")
-    return [int(r.batch_id) for r in results if getattr(r, "batch_id", None) is not None]
+    # skipped batches (the same files were loaded before) add no rows: nothing new to validate
+    return [int(r.batch_id) for r in results
+            if getattr(r, "batch_id", None) is not None and getattr(r, "status", "loaded") == "loaded"]
 
 
 def _failed(result: Any) -> bool:
     if result is None or isinstance(result, (str, int)):
         return False
     if isinstance(result, dict):
-        return result.get("success") is False
-    return getattr(result, "success", True) is False
+        return result.get("success") is False or result.get("passed") is False
+    return getattr(result, "success", True) is False or getattr(result, "passed", True) is False
 
 
 def raw_suite(source: str, batch_ids: list[int], day: date, run_id: str) -> Any:

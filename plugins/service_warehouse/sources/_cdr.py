@@ -162,6 +162,8 @@ def _typed(f: dict[str, str], limit: datetime, tz) -> tuple[tuple, tuple[str, ..
         raise RowFault("future_timestamp", f"end {f['end']} is after {limit} (end of the logical day + 1 day)")
     if f["disposition"] not in DISPOSITIONS:
         raise RowFault("unknown_enum", f"disposition {f['disposition']!r} is not one of {sorted(DISPOSITIONS)}")
+    if "uniqueid" in f and f["uniqueid"] == "":
+        raise RowFault("missing_required", "uniqueid is empty (the key that joins the CDR to queue_log)")
     sequence = f.get("sequence")
     if sequence is not None:
         sequence = parse_int(sequence, "sequence") if sequence != "" else None

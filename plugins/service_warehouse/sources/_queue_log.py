@@ -32,6 +32,40 @@ COLUMNS = (
     "data1", "data2", "data3", "data4", "data5", "data_extra",
 )  # fmt: skip
 
+#: Numeric data fields (1-based data index → meaning) of the app_queue events that carry
+#: durations or positions (FORMAT_NOTES §B4). Empty is allowed (older versions omit fields);
+#: anything else must be a whole number, and a duration must not be negative.
+NUMERIC_FIELDS: dict[str, dict[int, str]] = {
+    "ENTERQUEUE": {3: "position"},
+    "CONNECT": {1: "holdtime", 3: "ringtime"},
+    "COMPLETECALLER": {1: "holdtime", 2: "calltime", 3: "origposition"},
+    "COMPLETEAGENT": {1: "holdtime", 2: "calltime", 3: "origposition"},
+    "ABANDON": {1: "position", 2: "origposition", 3: "waittime"},
+    "EXITEMPTY": {1: "position", 2: "origposition", 3: "waittime"},
+    "EXITWITHTIMEOUT": {1: "position", 2: "origposition", 3: "waittime"},
+    "EXITWITHKEY": {2: "position", 3: "origposition", 4: "waittime"},
+    "TRANSFER": {3: "holdtime", 4: "calltime", 5: "origposition"},
+    "BLINDTRANSFER": {3: "holdtime", 4: "calltime", 5: "origposition"},
+    "RINGNOANSWER": {1: "ringtime_ms"},
+    "RINGCANCELED": {1: "ms_since_ring_start"},
+}
+_DURATIONS = {"holdtime", "calltime", "waittime", "ringtime", "ringtime_ms", "ms_since_ring_start"}
+
+
+def _check_numbers(event: str, data: list[str]) -> tuple[str, str] | None:
+    """(reason, detail) for a bad number in an event's data fields, else None."""
+    for index, name in NUMERIC_FIELDS.get(event, {}).items():
+        if index > len(data) or data[index - 1] == "":
+            continue
+        value = data[index - 1]
+        body = value[1:] if value.startswith("-") else value
+        if not body.isdigit() or not body.isascii():
+            return "bad_number", f"{event} {name} (data{index}) {value!r} is not a whole number"
+        if value.startswith("-") and name in _DURATIONS:
+            return "negative_duration", f"{event} {name} (data{index}) is negative: {value}"
+    return None
+
+
 _LINE_SIGNATURE = re.compile(rb"^\d+\|[^|]*\|[^|]*\|[^|]*\|[^|]+(\||$)")
 _DETECT_LINES = 30
 #: Other layouts of queue_log data seen in the wild, recognised to say what the file is.
@@ -111,6 +145,13 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
             continue
         if not parts[4]:
             yield Rejected(number, "missing_required", "the event name is empty", raw_text(data))
+            continue
+        if not parts[1]:
+            yield Rejected(number, "missing_required", "the callid is empty (NONE is written for non-call events)", raw_text(data))
+            continue
+        fault = _check_numbers(parts[4], parts[5:])
+        if fault is not None:
+            yield Rejected(number, fault[0], fault[1], raw_text(data))
             continue
         if epoch != last_epoch:  # many events share one second
             last_epoch, last_at = epoch, datetime.fromtimestamp(epoch, UTC)

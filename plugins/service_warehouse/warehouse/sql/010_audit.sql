@@ -49,3 +49,11 @@ create table if not exists audit.watermarks (
     batch_id       bigint references audit.load_batches (batch_id),
     updated_at     timestamptz not null default now()
 );
+
+-- Loader additions (idempotent): the fault code of a failed batch (missing_day,
+-- unreadable_file, truncated_file, wrong_format, …), the batch a replaced one was replaced by,
+-- and the quarantine's lookup by reason.
+alter table audit.load_batches add column if not exists fault text;
+alter table audit.load_batches add column if not exists replaced_by bigint;
+alter table audit.load_files add column if not exists details jsonb not null default '{}'::jsonb;
+create index if not exists quarantine_reason on audit.quarantine (source, reason);

@@ -89,3 +89,28 @@ create table if not exists raw.work_orders (
     _batch_id bigint not null, _logical_date date not null, _source_file text not null, _line_number bigint not null,
     _loaded_at timestamptz not null default now(), _flags text[] not null default '{}'
 );
+
+-- Loader additions (idempotent). complaint_status_history is extracted by its updated_at like
+-- every CRM table; history_id is the CRM's row id (the key for duplicates within a batch).
+alter table raw.crm_complaint_status_history add column if not exists history_id bigint;
+alter table raw.crm_complaint_status_history add column if not exists updated_at timestamptz;
+
+-- Replacing a day deletes its old batch's rows: BRIN indexes on _batch_id find them without
+-- slowing COPY down (batch ids grow with insertion order). The CRM tables also get one on
+-- updated_at, for the overlap-window check of the next extraction.
+create index if not exists crm_customers_batch on raw.crm_customers using brin (_batch_id);
+create index if not exists crm_agents_batch on raw.crm_agents using brin (_batch_id);
+create index if not exists crm_complaints_batch on raw.crm_complaints using brin (_batch_id);
+create index if not exists crm_complaint_status_history_batch on raw.crm_complaint_status_history using brin (_batch_id);
+create index if not exists crm_surveys_batch on raw.crm_surveys using brin (_batch_id);
+create index if not exists crm_invoices_batch on raw.crm_invoices using brin (_batch_id);
+create index if not exists cdr_batch on raw.cdr using brin (_batch_id);
+create index if not exists queue_log_batch on raw.queue_log using brin (_batch_id);
+create index if not exists qa_evaluations_batch on raw.qa_evaluations using brin (_batch_id);
+create index if not exists work_orders_batch on raw.work_orders using brin (_batch_id);
+create index if not exists crm_customers_updated on raw.crm_customers using brin (updated_at);
+create index if not exists crm_agents_updated on raw.crm_agents using brin (updated_at);
+create index if not exists crm_complaints_updated on raw.crm_complaints using brin (updated_at);
+create index if not exists crm_complaint_status_history_updated on raw.crm_complaint_status_history using brin (updated_at);
+create index if not exists crm_surveys_updated on raw.crm_surveys using brin (updated_at);
+create index if not exists crm_invoices_updated on raw.crm_invoices using brin (updated_at);

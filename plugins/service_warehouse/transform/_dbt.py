@@ -67,6 +67,19 @@ def _failures(result: object) -> list[tuple[str, str]]:
     return failures
 
 
+def _release_dbt_logs() -> None:
+    """Close the log file dbt opened for the invocation (dbt leaves it open in-process)."""
+    from dbt_common.events import event_manager_client
+
+    manager = event_manager_client.get_event_manager()
+    for logger in list(getattr(manager, "loggers", [])):
+        python_logger = getattr(logger, "_python_logger", None)
+        for handler in list(getattr(python_logger, "handlers", [])):
+            handler.close()
+            python_logger.removeHandler(handler)
+    event_manager_client.cleanup_event_logger()
+
+
 def _invoke(
     args: Sequence[str],
     *,
@@ -100,7 +113,10 @@ def _invoke(
     from dbt.cli.main import dbtRunner
 
     with _environment(env):
-        outcome = dbtRunner().invoke(args + extra)
+        try:
+            outcome = dbtRunner().invoke(args + extra)
+        finally:
+            _release_dbt_logs()
     if not outcome.success:
         failures = _failures(outcome.result)
         detail = str(outcome.exception).strip() if outcome.exception else None

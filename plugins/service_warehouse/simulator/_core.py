@@ -118,6 +118,8 @@ def simulate(
     """
     if days < 1:
         raise SimulatorError(f"days must be at least 1, got {days}")
+    if preset is not None:
+        resolve_preset(preset, customers, calls_per_day)  # a bad option fails before any work
     from service_warehouse.warehouse import connect, ensure_ready
     from service_warehouse.warehouse import crm_url as default_crm_url
 
@@ -234,6 +236,7 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
         elif kind == "survey":
             surveys.append(dict(data))
     invoices = {k: dict(v) for k, v in invoices.items()}
+    complaints = {k: dict(v) for k, v in complaints.items()}
     # files
     rel_day = day.isoformat()
     manifest = X.Manifest(day)
@@ -258,7 +261,7 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
         if ("repairs", "work_orders.jsonl") not in faulted and wo_lines:
             wo_lines = X.inject_work_orders(wo_lines, X.day_rng_for_defects(seed, day, "wo"), defect_cfg.rate, manifest,
                                             f"repairs/{rel_day}/work_orders.jsonl")
-        future = X.inject_crm(surveys, history, invoices, future, X.day_rng_for_defects(seed, day, "crm"), t1, manifest)
+        future = X.inject_crm(surveys, history, invoices, complaints, future, X.day_rng_for_defects(seed, day, "crm"), t1, manifest)
     files: dict[str, bytes] = {
         f"calls/{rel_day}/Master.csv": b"".join(cdr),
         f"calls/{rel_day}/hotline.csv": b"".join(r for r in cdr if r.startswith(b'"hotline"')),

@@ -350,9 +350,16 @@ def truncate(data: bytes, rng: random.Random) -> bytes:
 
 # --- CRM ----------------------------------------------------------------------------------------
 
-def inject_crm(surveys: list[dict], history: list[dict], invoices: dict[str, dict], future_events: list,
-               rng: random.Random, t1: int, manifest: Manifest) -> list:
-    """Faults in the day's CRM writes; returns the future events (minus dropped invoice payments)."""
+def inject_crm(surveys: list[dict], history: list[dict], invoices: dict[str, dict], complaints: dict[str, dict],
+               future_events: list, rng: random.Random, t1: int, manifest: Manifest) -> list:
+    """Faults in the day's CRM writes; returns the future events (adjusted to keep the faults)."""
+    new = sorted(k for k, v in complaints.items() if v["received_at"] >= t1 - 86400)  # received today
+    if new:  # a complaint filed under a customer id the CRM does not have (every later version too)
+        key = new[rng.randrange(len(new))]
+        complaints[key] = {**complaints[key], "customer_id": "C9999997"}
+        future_events = [(e[0], e[1], e[2], e[3], {**e[4], "customer_id": "C9999997"})
+                         if e[1] == "complaint" and e[2] == key else e for e in future_events]
+        manifest.add("crm", "crm.complaints", None, key, "unknown_customer")
     if surveys:
         picks = rng.sample(range(len(surveys)), min(3, len(surveys)))
         kinds = ["unknown_enum", "future_timestamp", "unknown_customer"]

@@ -29,6 +29,7 @@ from service_warehouse.sources._common import (
     physical_lines,
     quoted_records,
     raw_text,
+    strict_csv_ok,
 )
 
 BASE_COLUMNS = (
@@ -65,7 +66,10 @@ def _detect(records: list[tuple[int, bytes, bool]], path: str) -> int:
     """The file's column count, from the first record that looks like cdr_csv."""
     for _, record, balanced in records:
         if balanced and _CDR_CSV_SIGNATURE.search(record):
-            count = len(next(csv.reader([decode_flagged(record)[0]])))
+            try:
+                count = len(next(csv.reader([decode_flagged(record)[0]], strict=True)))
+            except csv.Error:
+                continue
             if count in LAYOUTS:
                 return count
     first = records[0][0]
@@ -87,7 +91,7 @@ def parse_cdr(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
     Flags: ``bad_bytes_replaced`` (invalid UTF-8 or NUL bytes in the record, replaced),
     ``duration_truncated`` (duration = end − start − 1 s, Asterisk ≥ 12 millisecond truncation).
     """
-    records = quoted_records(physical_lines(stream, ctx.path))
+    records = quoted_records(physical_lines(stream, ctx.path), accept=strict_csv_ok)
     head: list[tuple[int, bytes, bool]] = []
     for item in records:
         head.append(item)

@@ -7,8 +7,9 @@ database. A fault of the whole file raises :class:`~service_warehouse.errors.Sou
 
 from __future__ import annotations
 
+import csv
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO, NamedTuple
@@ -135,7 +136,10 @@ def physical_lines(stream: BinaryIO, path: str) -> Iterator[tuple[int, bytes]]:
 
 
 def quoted_records(
-    lines: Iterable[tuple[int, bytes]], max_lines: int = 20, max_bytes: int = 16384
+    lines: Iterable[tuple[int, bytes]],
+    max_lines: int = 20,
+    max_bytes: int = 16384,
+    accept: Callable[[bytes], bool] | None = None,
 ) -> Iterator[tuple[int, bytes, bool]]:
     """Group physical lines into CSV records: a record ends when its ``"`` count is even.
 
@@ -143,12 +147,28 @@ def quoted_records(
     still open after ``max_lines`` lines or ``max_bytes`` bytes (or at the end of the file) has
     broken quoting: its first line alone is yielded with balanced=False — the caller
     quarantines it as ``bad_quoting`` — and grouping restarts at the next line, so one stray
-    quote never swallows the file.
+    quote never swallows the file. ``accept`` checks a record joined from several lines (a
+    stray quote can pair with a quote on a later line): when it says no, the first line is
+    treated the same way.
     """
+    source = iter(lines)
+    back: list[tuple[int, bytes]] = []  # lines handed back after a rejected group (reversed)
     pending: list[tuple[int, bytes]] = []
-    size = 0
-    quotes = 0
-    for number, line in lines:
+    size = quotes = 0
+
+    def reject_first():
+        # the first line alone is broken; the lines after it are read again
+        back.extend(reversed(pending[1:]))
+        return pending[0][0], pending[0][1], False
+
+    while True:
+        if back:
+            number, line = back.pop()
+        else:
+            item = next(source, None)
+            if item is None:
+                break
+            number, line = item
         if not pending:
             count = line.count(b'"')
             if not count & 1:
@@ -161,15 +181,29 @@ def quoted_records(
         size += len(line) + 1
         quotes += line.count(b'"')
         if not quotes & 1:
-            yield pending[0][0], b"\n".join(part for _, part in pending), True
+            joined = b"\n".join(part for _, part in pending)
+            if accept is None or accept(joined):
+                yield pending[0][0], joined, True
+            else:
+                yield reject_first()
             pending = []
         elif len(pending) > max_lines or size > max_bytes:
-            yield pending[0][0], pending[0][1], False
-            yield from quoted_records(pending[1:], max_lines, max_bytes)
+            yield reject_first()
             pending = []
-    if pending:
-        yield pending[0][0], pending[0][1], False
-        yield from quoted_records(pending[1:], max_lines, max_bytes)
+    while pending:  # end of file inside a quoted field
+        yield reject_first()
+        pending = []
+        yield from quoted_records(reversed(back), max_lines, max_bytes, accept)
+        back = []
+
+
+def strict_csv_ok(record: bytes) -> bool:
+    """True when ``record`` parses as one CSV record with strict quoting."""
+    try:
+        next(csv.reader([record.decode("utf-8", "replace")], strict=True))
+    except csv.Error:
+        return False
+    return True
 
 
 _NAIVE_TS = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?$")

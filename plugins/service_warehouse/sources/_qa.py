@@ -26,6 +26,7 @@ from service_warehouse.sources._common import (
     physical_lines,
     quoted_records,
     raw_text,
+    strict_csv_ok,
 )
 
 #: Columns of the form, as in the header.
@@ -72,7 +73,7 @@ def parse_qa(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
     ctx.stats["encoding_records"] = counts
     stream.seek(0)
     bad_class = "other" if encoding == "utf-8" else "utf8"
-    records = quoted_records(physical_lines(stream, ctx.path))
+    records = quoted_records(physical_lines(stream, ctx.path), accept=strict_csv_ok)
     header: dict[str, int] | None = None
     width = 0
     seen: set[str] = set()

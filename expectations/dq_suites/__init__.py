@@ -9,6 +9,7 @@ publication, warning is reported); every threshold comes from ``expectations/thr
 
 from __future__ import annotations
 
+from dq_suites._common import import_gx
 from dq_suites.marts import MART_CONTRACT, MART_KEYS, mart_suite, rate_columns
 from dq_suites.raw import (
     RAW_SCHEMAS,
@@ -28,6 +29,7 @@ __all__ = [
     "RAW_SCHEMAS",
     "batch_query",
     "batches_query",
+    "import_gx",
     "mart_suite",
     "raw_batch_suite",
     "raw_batches_suite",

@@ -14,8 +14,10 @@ import datetime as dt
 import decimal
 import json
 import logging
+import re
 import shutil
 import uuid
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,11 +39,16 @@ class Asset:
     table: str | None = None
     query: str | None = None   # a query asset
 
-    def batch_sql(self) -> str:
-        """The batch as GX substitutes it for ``{batch}`` (to fetch samples of unexpected rows)."""
-        if self.table:
-            return f'"{self.schema}"."{self.table}"'
-        return f"({self.query})" if " join " in f" {self.query.lower()} " else f"({self.query}) as subselect"
+    def batch_sql(self, unexpected_rows_query: str) -> str:
+        """What GX substitutes for ``{batch}`` in ``unexpected_rows_query`` (to fetch samples).
+
+        GX wraps the batch in a subquery and aliases it ``subselect`` unless the query has a
+        join (then the query must alias it itself).
+        """
+        inner = f'select * from "{self.schema}"."{self.table}"' if self.table else self.query
+        if re.search(r"\bjoin\b", unexpected_rows_query, re.IGNORECASE):
+            return f"({inner})"
+        return f"({inner}) as subselect"
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,9 @@ def run_checks(run_dir: Path, checks: list[Check], *, name: str, url: str, run_n
 
 
 def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_name: str) -> list[dict]:
+    from service_warehouse.quality._thresholds import suites_module
+
+    suites_module().import_gx()  # GX itself, imported once with its own import-time warnings silenced
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.core.run_identifier import RunIdentifier
@@ -115,7 +125,12 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
     for i, check in enumerate(checks):
         asset_name = f"{check.asset.label}#{tag}-{i}"
         if check.asset.table:
-            asset = datasource.add_table_asset(asset_name, table_name=check.asset.table, schema_name=check.asset.schema)
+            with warnings.catch_warnings():
+                # GX 1.14+ deprecates schema_name in favour of a per-datasource schema, which its
+                # Postgres data source does not offer; a table outside the search path needs it
+                warnings.simplefilter("ignore", DeprecationWarning)
+                asset = datasource.add_table_asset(asset_name, table_name=check.asset.table,
+                                                   schema_name=check.asset.schema)
         else:
             asset = datasource.add_query_asset(asset_name, query=check.asset.query)
         batch = asset.add_batch_definition_whole_table("batch")
@@ -142,8 +157,11 @@ def _row(check: Check, item: Any, url: str) -> dict:
     result = item.result or {}
     exception = None
     info = item.exception_info or {}
-    if info.get("raised_exception"):
-        exception = str(info.get("exception_message"))
+    # one exception (expectation level) or one per failed metric, keyed by the metric
+    infos = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    raised = [str(i.get("exception_message")) for i in infos if i.get("raised_exception")]
+    if raised:
+        exception = "; ".join(raised)
     column = kwargs.get("column") or ", ".join(
         kwargs.get("column_list") or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c])
     sample = result.get("partial_unexpected_list")
@@ -175,7 +193,7 @@ def _sample_rows(asset: Asset, query: str, url: str) -> list[dict] | None:
     import psycopg
     from psycopg.rows import dict_row
 
-    sql = query.format(batch=asset.batch_sql())
+    sql = query.format(batch=asset.batch_sql(query))
     try:
         with psycopg.connect(url, row_factory=dict_row) as conn:
             return list(conn.execute(f"select * from ({sql}) as unexpected limit {SAMPLE_SIZE}").fetchall())

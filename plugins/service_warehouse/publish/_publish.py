@@ -97,10 +97,10 @@ def publish(build_schema: str, run_id: str, logical_date: dt.date | str, validat
     if build_schema not in BUILD_SCHEMAS:
         raise ValueError(f"build schema must be one of {BUILD_SCHEMAS}, not {build_schema!r}")
     day = logical_date if isinstance(logical_date, dt.date) else dt.date.fromisoformat(str(logical_date))
+    _check_validation(build_schema, run_id, validation_run_id)
     existing = _existing(validation_run_id)
     if existing is not None:
         return existing
-    _check_validation(build_schema, run_id, validation_run_id)
     models = mart_models(build_schema)
     if not models:
         raise ValueError(f"no marts to publish from {build_schema}")

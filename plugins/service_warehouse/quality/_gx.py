@@ -101,7 +101,11 @@ def run_checks(run_dir: Path, checks: list[Check], *, name: str, url: str, run_n
     import fasteners
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    with fasteners.InterProcessLock(str(run_dir / ".gx.lock")):
+    with fasteners.InterProcessLock(str(run_dir / ".gx.lock")), warnings.catch_warnings():
+        # GX 1.14+ deprecates a table asset's schema_name in favour of a per-datasource schema,
+        # which its Postgres data source does not offer: marts_blue/green and raw are outside
+        # the search path, so we need it (when adding assets and when GX re-reads them)
+        warnings.filterwarnings("ignore", message="`schema_name` is deprecated", category=DeprecationWarning)
         return _run_locked(run_dir, checks, name=name, url=url, run_name=run_name)
 
 
@@ -125,12 +129,8 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
     for i, check in enumerate(checks):
         asset_name = f"{check.asset.label}#{tag}-{i}"
         if check.asset.table:
-            with warnings.catch_warnings():
-                # GX 1.14+ deprecates schema_name in favour of a per-datasource schema, which its
-                # Postgres data source does not offer; a table outside the search path needs it
-                warnings.simplefilter("ignore", DeprecationWarning)
-                asset = datasource.add_table_asset(asset_name, table_name=check.asset.table,
-                                                   schema_name=check.asset.schema)
+            asset = datasource.add_table_asset(asset_name, table_name=check.asset.table,
+                                               schema_name=check.asset.schema)
         else:
             asset = datasource.add_query_asset(asset_name, query=check.asset.query)
         batch = asset.add_batch_definition_whole_table("batch")

@@ -68,6 +68,8 @@ def parse_qa(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
 
     ``ctx.stats`` gets ``encoding`` and the per-class record counts.
     """
+    _check_not_binary(stream.read(8), ctx.path)
+    stream.seek(0)
     encoding, counts = detect_encoding(stream, ctx.path)
     ctx.stats["encoding"] = encoding
     ctx.stats["encoding_records"] = counts
@@ -116,6 +118,16 @@ def parse_qa(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
         seen.add(row[0])
         yield Row(number, (*row, encoding))
     ctx.stats["blank_lines"] = ctx.stats.get("blank_lines", 0) + blank
+
+
+#: Spreadsheet files saved under the CSV name: zip (xlsx, ods) and OLE2 (xls).
+_SPREADSHEET_MAGIC = {b"PK\x03\x04": "an xlsx/ods spreadsheet (zip)", b"\xd0\xcf\x11\xe0": "an xls spreadsheet (OLE2)"}
+
+
+def _check_not_binary(head: bytes, path: str) -> None:
+    for magic, what in _SPREADSHEET_MAGIC.items():
+        if head.startswith(magic):
+            raise file_fault(path, "wrong_format", f"this is {what} saved as .csv, not a CSV export", 1)
 
 
 def _header(record: bytes, encoding: str, number: int, path: str) -> tuple[dict[str, int], int]:

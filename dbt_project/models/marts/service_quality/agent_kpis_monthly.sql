@@ -35,13 +35,13 @@ final as (
         round(aht_seconds, 2)::numeric as aht_seconds,
         talk_seconds::bigint as talk_seconds,
         transferred::integer as transferred,
-        (transferred::numeric / nullif(handled, 0))::numeric as transfer_rate,
+        round(transferred::numeric / nullif(handled, 0), 6)::numeric as transfer_rate,
         first_contact_resolved::integer as first_contact_resolved,
         is_fcr_final::boolean as is_fcr_final,
-        (case when is_fcr_final then first_contact_resolved::numeric / nullif(handled, 0) end)::numeric as fcr_rate,
+        round(case when is_fcr_final then first_contact_resolved::numeric / nullif(handled, 0) end, 6)::numeric as fcr_rate,
         qa_evaluations::integer as qa_evaluations,
         round(qa_avg_score, 2)::numeric as qa_avg_score,
-        (qa_fatal_errors::numeric / nullif(qa_evaluations, 0))::numeric as qa_fatal_rate
+        round(qa_fatal_errors::numeric / nullif(qa_evaluations, 0), 6)::numeric as qa_fatal_rate
     from counted
 )
 

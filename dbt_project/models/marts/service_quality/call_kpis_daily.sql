@@ -1,7 +1,8 @@
 -- Call-centre KPIs by local date × queue (呼叫中心日报), from fct_calls. Definitions are the
 -- department's (marts.md "Exact boundaries › Calls"): short abandons leave the service-level
 -- and abandon-rate denominators; timeouts, key exits, empty-queue exits and calls without an
--- exit event stay in them; AHT is talk time (queue_log has no after-call work).
+-- exit event stay in them; AHT is talk time (queue_log has no after-call work). Rates are
+-- rounded to 6 decimals, seconds to 2.
 with
 
 calls as (
@@ -46,18 +47,18 @@ final as (
         exit_empties::integer as exit_empties,
         without_outcome::integer as without_outcome,
         answered_within_threshold::integer as answered_within_threshold,
-        (answered_within_threshold::numeric / nullif(offered - short_abandons, 0))::numeric as service_level,
+        round(answered_within_threshold::numeric / nullif(offered - short_abandons, 0), 6)::numeric as service_level,
         round(asa_seconds, 2)::numeric as asa_seconds,
-        (abandoned::numeric / nullif(offered - short_abandons, 0))::numeric as abandon_rate,
+        round(abandoned::numeric / nullif(offered - short_abandons, 0), 6)::numeric as abandon_rate,
         round(aht_seconds, 2)::numeric as aht_seconds,
         transferred::integer as transferred,
-        (transferred::numeric / nullif(answered, 0))::numeric as transfer_rate,
+        round(transferred::numeric / nullif(answered, 0), 6)::numeric as transfer_rate,
         first_contact_resolved::integer as first_contact_resolved,
         is_fcr_final::boolean as is_fcr_final,
-        (case when is_fcr_final then first_contact_resolved::numeric / nullif(answered, 0) end)::numeric as fcr_rate,
+        round(case when is_fcr_final then first_contact_resolved::numeric / nullif(answered, 0) end, 6)::numeric as fcr_rate,
         qa_evaluations::integer as qa_evaluations,
         round(qa_avg_score, 2)::numeric as qa_avg_score,
-        (qa_fatal_errors::numeric / nullif(qa_evaluations, 0))::numeric as qa_fatal_rate
+        round(qa_fatal_errors::numeric / nullif(qa_evaluations, 0), 6)::numeric as qa_fatal_rate
     from counted
 )
 

@@ -54,7 +54,7 @@ final as (
         _logical_date as logical_date,
         _source_file as source_file,
         _line_number as line_number,
-        _flags as flags
+        array_to_string(_flags, ',') as flags
     from ranked
     where _copy_rank = 1
 )

@@ -1,7 +1,10 @@
 -- When each customer churned (客户流失), if it did, as of the run — counted once, on the first of:
 -- step 1: the day its status first became closed (from the customer file's versions)
 -- step 2: the 180th silent day: the first day d + 180 such that the customer had activity (or
---         opened its file) on d and no invoice or contact on d+1 … d+180, all before as of
+--         opened its file) on d and no invoice or contact on d+1 … d+180, all before as of.
+--         Silence is only measured where the warehouse can see: a file opened before the first
+--         day with any activity data starts its clock on that day (otherwise every customer
+--         older than the loaded history would look silent since its opening).
 with
 
 customers as (
@@ -15,10 +18,17 @@ closings as (
     group by customer_id
 ),
 
+observed as (
+    select min(activity_date) as first_observed_date from {{ ref('int_customer_activity_days') }}
+),
+
 activity_days as (
     select customer_id, activity_date from {{ ref('int_customer_activity_days') }}
     union
-    select customer_id, created_date from customers where created_date is not null
+    select customers.customer_id, greatest(customers.created_date, observed.first_observed_date)
+    from customers
+    cross join observed
+    where customers.created_date is not null
 ),
 
 gaps as (

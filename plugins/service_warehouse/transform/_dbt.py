@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
@@ -18,6 +19,8 @@ BUILD_SCHEMAS = ("marts_blue", "marts_green")
 
 #: Result statuses that mean a node failed (models: error; tests: fail / error).
 _FAILED = {"error", "fail", "runtime error"}
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # dbt reads its connection from os.environ: one invocation at a time per process.
 _ENV_LOCK = threading.Lock()
@@ -54,6 +57,14 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                     os.environ[key] = old
 
 
+def _summary(message: str | None, limit: int = 400) -> str:
+    """The gist of a node's failure message: its first two lines, without colour codes."""
+    text = _ANSI.sub("", message or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    summary = " — ".join(lines[:2])
+    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
+
+
 def _failures(result: object) -> list[tuple[str, str]]:
     """(unique_id, message) of every failed node in a dbtRunnerResult's result."""
     failures: list[tuple[str, str]] = []
@@ -62,8 +73,7 @@ def _failures(result: object) -> list[tuple[str, str]]:
         if status in _FAILED:
             node = getattr(node_result, "node", None)
             name = getattr(node, "unique_id", None) or str(node)
-            message = (getattr(node_result, "message", None) or "").strip().splitlines()
-            failures.append((name, message[0] if message else status))
+            failures.append((name, _summary(getattr(node_result, "message", None)) or status))
     return failures
 
 

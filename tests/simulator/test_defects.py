@@ -63,10 +63,10 @@ def test_defects_manifest_lines_are_exactly_the_changed_lines(runs):
                 with pytest.raises(UnicodeDecodeError):
                     raw.decode("utf-8")
             if entry["defect"] == "wrong_column_count" and name == "Master.csv":
-                assert len(next(csv.reader([raw.decode()]))) == 14
+                assert len(next(csv.reader([raw.decode("utf-8", "replace")]))) == 14
             if entry["defect"] == "bad_quoting" and name == "Master.csv":
                 with pytest.raises(csv.Error):
-                    next(csv.reader([raw.decode()], strict=True))
+                    next(csv.reader([raw.decode("utf-8", "replace")], strict=True))
 
 
 @pytest.mark.integration

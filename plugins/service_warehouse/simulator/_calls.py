@@ -15,11 +15,12 @@ from __future__ import annotations
 import heapq
 import random
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from service_warehouse.simulator import _data as D
 from service_warehouse.simulator._clock import Formatter, stable_int
 from service_warehouse.simulator._crm import digits, survey_row
-from service_warehouse.simulator._world import Day, poisson
+from service_warehouse.simulator._world import Day, poisson, queue_weights
 
 #: Half-hour arrival weights on a working day (index = half hour of the day).
 WORKDAY_PROFILE = (
@@ -55,14 +56,15 @@ class Channel:
     queue: str = ""
 
 
-@dataclass(order=True)
-class Arrival:
+class Arrival(NamedTuple):
+    """A caller entering a queue (ordered by time, then by a unique sequence number)."""
+
     at: int
     order: int
-    queue: str = field(compare=False)
-    caller: Caller = field(compare=False)
-    channel: Channel | None = field(default=None, compare=False)
-    hops: int = field(default=0, compare=False)
+    queue: str
+    caller: Caller
+    channel: Channel | None = None
+    hops: int = 0
 
 
 @dataclass
@@ -110,7 +112,7 @@ def _shifts(day: Day, queue_index: int, members: list[tuple], rng: random.Random
             continue
         if rest:
             start, lunch, end = 9.0, 12.5, 18.0
-        elif i % 2 == 0:
+        elif i % 5 < 3:  # 60 % on the early shift (the morning peak), 40 % on the late one
             start, lunch, end = 8.25, 12.0, 16.75
         else:
             start, lunch, end = 11.5, 17.25, 20.25
@@ -129,6 +131,30 @@ def _shifts(day: Day, queue_index: int, members: list[tuple], rng: random.Random
     for aid in windows:
         windows[aid].sort()
     return windows
+
+
+def _next_ready(spans: list[tuple[int, int]], at: float) -> float | None:
+    """The earliest moment at or after ``at`` inside one of the windows (None: gone for the day)."""
+    for s, e in spans:
+        if at < e:
+            return max(at, s)
+    return None
+
+
+def _soonest(heap: list[tuple[float, float, str]], windows: dict, t: float) -> tuple[float, str] | None:
+    """The member who can take a call entering at ``t`` soonest; leaves it at the heap's head."""
+    while heap:
+        ready, last, key = heap[0]
+        if ready >= t:
+            return ready, key
+        nxt = _next_ready(windows[key], t)
+        if nxt is None:
+            heapq.heappop(heap)
+        elif nxt == t:
+            return t, key
+        else:
+            heapq.heapreplace(heap, (nxt, last, key))
+    return None
 
 
 def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tuple[int, int, str]],
@@ -168,14 +194,14 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
     members_by_queue = {q: day.queue_agents.get(q, []) for q in queues}
     member_info: dict[str, tuple] = {a[0]: a for q in queues for a in members_by_queue[q]}
     windows: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    free: dict[str, float] = {}
+    ready_heaps: dict[str, list[tuple[float, float, str]]] = {}
     for qi, q in enumerate(queues):
         w = _shifts(day, qi, members_by_queue[q], day.rng(f"shifts:{q}"))
         windows[q] = w
+        ready_heaps[q] = sorted((spans[0][0], 0.0, key) for key, spans in w.items())
         for key, spans in w.items():
             aid = key.split("#")[0]
             agent = member_info[aid]
-            free[key] = 0.0
             for s, e in spans:
                 if key.endswith("#night"):
                     continue  # joined yesterday, leaves this morning (logged below)
@@ -208,7 +234,7 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
     # --- arrivals
     profile = RESTDAY_PROFILE if day.kind in ("holiday", "weekend") else WORKDAY_PROFILE
     n_calls = poisson(rng, day.preset.calls_per_day * day.load)
-    qweights = [max(1.0, 10 - 1.5 * i) for i in range(len(queues))]
+    qweights = queue_weights(len(queues))
     heap: list[Arrival] = []
     order = 0
     active = day.active
@@ -305,16 +331,8 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
             heapq.heappop(wl)
         origpos = len(wl) + 1
         log(t, ch.uid, q, "NONE", "ENTERQUEUE", "", caller.number, origpos)
-        # who can take it, and when
-        best: tuple[float, str] | None = None
-        for key, spans in windows[q].items():
-            ready = max(t, free[key])
-            for s, e in spans:
-                if ready < e:
-                    cand = max(ready, s)
-                    if best is None or cand < best[0]:
-                        best = (cand, key)
-                    break
+        # who can take it, and when: the member free soonest (least recently busy on a tie)
+        best = _soonest(ready_heaps[q], windows[q], t)
         if rng.random() < 0.05:
             patience = rng.uniform(0, 4.9)  # hangs up during the greeting
         else:
@@ -371,7 +389,10 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
         log(connect, ch.uid, q, agent[5], "CONNECT", int(hold), member_uid, int(ring))
         talk = min(3600.0, max(8.0, rng.lognormvariate(5.2, 0.6)))
         end = connect + talk
-        free[key] = end + rng.uniform(5, 40)
+        heapq.heappop(ready_heaps[q])  # the member taken (the heap's head, see _soonest)
+        nxt = _next_ready(windows[q][key], end + rng.uniform(5, 40))
+        if nxt is not None:
+            heapq.heappush(ready_heaps[q], (nxt, end, key))
         r = rng.random()
         if r < 0.05:
             log(end, ch.uid, q, agent[5], "BLINDTRANSFER", rng.choice(["8500", "8600", queue_ext[queues[-1]]]),

@@ -8,6 +8,7 @@ applied on the day it happens (with a status-history row for each stage).
 from __future__ import annotations
 
 import random
+import zlib
 
 from service_warehouse.simulator import _data as D
 from service_warehouse.simulator._clock import stable_int
@@ -125,8 +126,11 @@ def build_agents(preset, queues: list[str], hired_base: int, rng: random.Random)
     add("supervisor", "call centre", False)
     for q in queues:
         add("team_lead", f"{q} team", True)
-    for i in range(preset.agents):
-        add("agent", f"{queues[i % len(queues)]} team", True)
+    from service_warehouse.simulator._world import allocate, queue_weights
+
+    for q, count in zip(queues, allocate(preset.agents, queue_weights(len(queues)), 2)):
+        for _ in range(count):
+            add("agent", f"{q} team", True)
     for _ in range(preset.qa_inspectors):
         add("qa_inspector", "quality", False)
     for _ in range(preset.technicians):
@@ -145,7 +149,7 @@ def customer_amount(seed: int, customer_id: str, size: str | None) -> float:
 
 def billing_day(customer_id: str) -> int:
     """Day of the month an enterprise customer is invoiced on."""
-    return stable_int("billing", customer_id) % 28 + 1
+    return zlib.crc32(customer_id.encode()) % 28 + 1
 
 
 def invoice_events(day: Day, rng: random.Random, customer: dict | tuple, at: int, amount: float, paid_after_days: float | None) -> None:

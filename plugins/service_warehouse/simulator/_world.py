@@ -23,6 +23,22 @@ def queue_names(n: int) -> list[str]:
     return [QUEUE_WORDS[i] if i < len(QUEUE_WORDS) else f"queue{i + 1:02d}" for i in range(n)]
 
 
+def queue_weights(n: int) -> list[float]:
+    """Relative load of each queue (the hotline busiest); staff are allocated by the same weights."""
+    return [max(1.0, 10 - 1.5 * i) for i in range(n)]
+
+
+def allocate(total: int, weights: list[float], minimum: int = 1) -> list[int]:
+    """Split ``total`` into whole shares proportional to ``weights`` (at least ``minimum`` each)."""
+    n = len(weights)
+    rest = max(0, total - minimum * n)
+    raw = [rest * w / sum(weights) for w in weights]
+    shares = [int(r) for r in raw]
+    for i in sorted(range(n), key=lambda i: raw[i] - shares[i], reverse=True)[: rest - sum(shares)]:
+        shares[i] += 1
+    return [s + minimum for s in shares]
+
+
 def day_kind(day: date) -> str:
     """``holiday`` (public holiday), ``weekend`` (rest day), ``adjusted`` (调休 worked weekend) or ``workday``."""
     try:

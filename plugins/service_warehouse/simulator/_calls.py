@@ -102,11 +102,18 @@ class _Line:
 
 def _shifts(day: Day, queue_index: int, members: list[tuple], rng: random.Random) -> dict[str, list[tuple[int, int]]]:
     """Each member's working windows today (shift minus lunch), as UTC epochs."""
+    from datetime import timedelta
+
     windows: dict[str, list[tuple[int, int]]] = {}
     rest = day.kind in ("holiday", "weekend")
+    night_today = night_before = None
+    if queue_index == 0 and len(members) > 2:  # the 24-hour hotline: one member covers each night
+        night_today = members[stable_int(day.seed, day.day, "night") % len(members)][0]
+        night_before = members[stable_int(day.seed, day.day - timedelta(days=1), "night") % len(members)][0]
     for i, agent in enumerate(members):
         aid = agent[0]
-        if rng.random() < 0.05:  # off sick
+        sick = rng.random() < 0.05
+        if sick or aid in (night_today, night_before):  # off sick, or works nights
             continue
         if rest and stable_int(day.seed, day.day, aid) % 100 >= 65:
             continue
@@ -121,15 +128,17 @@ def _shifts(day: Day, queue_index: int, members: list[tuple], rng: random.Random
         lunch += rng.uniform(-0.25, 0.25)
         s, l0, l1, e = (day.t0 + int(h * 3600) for h in (start, lunch, lunch + rng.uniform(0.5, 0.75), end))
         windows[aid] = [(s, l0), (l1, e)]
-    if queue_index == 0 and members:  # the 24-hour hotline: one member covers the night
-        night_today = members[stable_int(day.seed, day.day, "night") % len(members)][0]
-        windows[night_today] = windows.get(night_today, []) + [(day.t0 + 20 * 3600, day.t1 + int(8.5 * 3600))]
-        from datetime import timedelta
-
-        prev = members[stable_int(day.seed, day.day - timedelta(days=1), "night") % len(members)][0]
-        windows[f"{prev}#night"] = [(day.t0 - 4 * 3600, day.t0 + int(8.5 * 3600))]
-    for aid in windows:
-        windows[aid].sort()
+    if night_today is not None:
+        windows[night_today] = [(day.t0 + 20 * 3600, day.t1 + int(8.5 * 3600))]
+        windows[f"{night_before}#night"] = [(day.t0 - 4 * 3600, day.t0 + int(8.5 * 3600))]
+    for aid, spans in windows.items():  # a day shift running into the night shift: one span
+        merged: list[tuple[int, int]] = []
+        for s, e in sorted(spans):
+            if merged and s <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+            else:
+                merged.append((s, e))
+        windows[aid] = merged
     return windows
 
 
@@ -202,12 +211,10 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
         for key, spans in w.items():
             aid = key.split("#")[0]
             agent = member_info[aid]
-            for s, e in spans:
-                if key.endswith("#night"):
-                    continue  # joined yesterday, leaves this morning (logged below)
-                if s >= day.t0:
-                    log(s, "MANAGER", q, agent[4], "ADDMEMBER", "")
-                    log(s, "NONE", q, agent[5], "UNPAUSE", "")
+            if not key.endswith("#night"):  # (the night member joined yesterday)
+                s = spans[0][0]
+                log(s, "MANAGER", q, agent[4], "ADDMEMBER", "")
+                log(s, "NONE", q, agent[5], "UNPAUSE", "")
             for (s0, e0), (s1, e1) in zip(spans, spans[1:]):
                 if not key.endswith("#night") and e0 < s1 and s1 - e0 < 3 * 3600:
                     log(e0, "NONE", q, agent[5], "PAUSE", "Lunch")
@@ -371,7 +378,7 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
             ringing = gone >= connect - ring
             if ringing:
                 log(gone, ch.uid, q, agent[5], "RINGCANCELED", int((gone - (connect - ring)) * 1000))
-            log(gone, ch.uid, q, agent[5] if ringing and rng.random() < 0.7 else "NONE", "ABANDON", pos, origpos, int(patience))
+            log(gone, ch.uid, q, agent[5] if ringing and rng.random() < 0.15 else "NONE", "ABANDON", pos, origpos, int(patience))
             hang_up(ch, gone, "", t)
             out.abandoned += 1
             schedule_repeat(caller, q, gone, 0.45)

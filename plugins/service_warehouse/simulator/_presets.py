@@ -33,7 +33,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    "tiny": Preset("tiny", 200, 40, 2, 6, 2, 1, 2, 2.0, 3.0, 0.5),
+    "tiny": Preset("tiny", 200, 40, 2, 8, 2, 1, 2, 2.0, 3.0, 0.5),
     "demo": Preset("demo", 3000, 300, 3, 15, 5, 2, 4, 12.0, 25.0, 3.0),
     "large": Preset("large", 200_000, 20_000, 20, 600, 150, 20, 60, 600.0, 1500.0, 150.0),
 }

@@ -168,11 +168,25 @@ def simulate(
     return summary
 
 
+def _forget_day(landing: Path, day: date) -> None:
+    """A day written again (a fresh CRM, the same landing folder): unmark it and drop its old defects."""
+    marker = landing / "_done" / day.isoformat()
+    if not marker.exists():
+        return
+    marker.unlink()
+    manifest = landing / "_manifest" / "defects.jsonl"
+    if manifest.exists():
+        tag = f'"date": "{day.isoformat()}"'
+        kept = [line for line in manifest.read_text(encoding="utf-8").splitlines(keepends=True) if tag not in line]
+        _write(manifest, "".join(kept).encode("utf-8"))
+
+
 def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, settings, defect_cfg, first: bool) -> DaySummary:
     """Generate, write and commit one day; the ``_done`` marker last."""
     from service_warehouse.simulator._presets import Preset
 
     began = time.perf_counter()
+    _forget_day(landing, day)
     preset = Preset(**config["preset"])
     tz = settings.centre_tz
     fmt, cdr_fmt = Formatter(tz), Formatter(settings.cdr_tz)

@@ -44,17 +44,17 @@ final as (
         coalesce(ranked.fatal_error, false) as is_fatal_error,
         ranked.comment,
         ranked.source_encoding,
-        ranked.agent_id is not null and agent.agent_id is null as is_unknown_agent,
-        ranked.inspector_id is not null and inspector.agent_id is null as is_unknown_inspector,
+        nullif(trim(ranked.agent_id), '') is not null and agent.agent_id is null as is_unknown_agent,
+        nullif(trim(ranked.inspector_id), '') is not null and inspector.agent_id is null as is_unknown_inspector,
         ranked._batch_id as batch_id,
         ranked._logical_date as logical_date,
         ranked._source_file as source_file,
         ranked._line_number as line_number
     from ranked
     left join agents as agent
-        on ranked.agent_id = agent.agent_id
+        on trim(ranked.agent_id) = agent.agent_id
     left join agents as inspector
-        on ranked.inspector_id = inspector.agent_id
+        on trim(ranked.inspector_id) = inspector.agent_id
     where ranked._version_rank = 1
 )
 

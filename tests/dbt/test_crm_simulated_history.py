@@ -31,7 +31,7 @@ AS_OF_AT = datetime.combine(AS_OF + timedelta(days=1), time(0), TZ)
 SCHEMA = "marts_green"
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 MARTS = ["fct_complaints", "complaint_kpis_daily", "fct_repairs", "repair_kpis_monthly", "technician_points_monthly",
-         "dim_customer", "customer_kpis_monthly", "satisfaction_monthly"]
+         "dim_customer", "customer_kpis_monthly", "satisfaction_monthly", "service_level_monthly"]
 
 
 def _seed(name: str) -> list[dict]:
@@ -115,7 +115,7 @@ def world(fresh_warehouse, tmp_path_factory):
             "invoices": _latest(conn, "crm_invoices", "invoice_id"),
             "surveys": _latest(conn, "crm_surveys", "survey_id"),
         }
-        for mart in MARTS:
+        for mart in [*MARTS, "call_kpis_daily"]:
             out[mart] = conn.execute(f"select * from {SCHEMA}.{mart}").fetchall()
     return out
 
@@ -231,3 +231,33 @@ def test_simulated_value_grades_and_csat(world):
     assert set(got_csat) == set(surveys)
     for key, scores in surveys.items():
         assert abs(float(got_csat[key]) - sum(s >= 4 for s in scores) / len(scores)) < 1e-9, key
+
+
+def test_simulated_overall_service_level(world):
+    """客户服务水平 = met goals ÷ services, its complaint and repair parts from raw, calls from call_kpis_daily."""
+    parts: dict[date, list[int]] = defaultdict(lambda: [0] * 6)
+    for row in world["call_kpis_daily"]:
+        month = row["local_date"].replace(day=1)
+        parts[month][0] += row["answered_within_threshold"]
+        parts[month][1] += row["offered"] - row["short_abandons"]
+    marts = {r["complaint_id"]: r for r in world["fct_complaints"]}
+    for cid, raw in world["complaints"].items():
+        if raw["resolved_at"] is not None and raw["resolved_at"] < AS_OF_AT:
+            month = raw["resolved_at"].astimezone(TZ).date().replace(day=1)
+            parts[month][2] += bool(marts[cid]["is_resolution_sla_met"])
+            parts[month][3] += 1
+    orders = list(world["orders"].values())
+    for order in orders:
+        if order["status"] == "completed" and order["completed_at"] < AS_OF_AT:
+            month = order["completed_at"].astimezone(TZ).date().replace(day=1)
+            parts[month][4] += bool(_repair_flags(order, orders)["is_timely"])
+            parts[month][5] += 1
+    got = {r["month"]: r for r in world["service_level_monthly"]}
+    assert set(got) == set(parts)
+    for month, (calls_met, calls, complaints_met, complaints, repairs_met, repairs) in parts.items():
+        row = got[month]
+        assert (row["calls_within_threshold"], row["calls_offered_net"], row["complaints_resolved_within_sla"],
+                row["complaints_resolved"], row["repairs_timely"], row["repairs_completed"]) == (
+            calls_met, calls, complaints_met, complaints, repairs_met, repairs), month
+        expected = (calls_met + complaints_met + repairs_met) / (calls + complaints + repairs)
+        assert abs(float(row["overall_service_level"]) - expected) < 1e-9

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zlib
+from urllib.parse import unquote
 
 import psycopg
 import pytest
@@ -196,11 +197,23 @@ def test_run_reports_are_self_contained(gate_env, history):
     """The run report and the index need nothing from the network (auditors may be offline)."""
     from service_warehouse.quality import build_audit_index
 
+    day = LAST + dt.timedelta(days=5)
+    with psycopg.connect(gate_env["url"], autocommit=True) as conn:
+        batch = load_call_batch(conn, day, answer_before_start=1)
+    run_raw_suite("calls", [history[LAST]], "run_ok_report", LAST)
+    run_raw_suite("calls", [batch], "run_bad_report", day, raise_on_failure=False)
+
     index = build_audit_index()
     pages = [index, *gate_env["reports"].glob("*/report.html")]
-    assert len(pages) > 3
+    assert len(pages) >= 3
     for page in pages:
         text = page.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", text), page
+    # the run report links each GX validation page (readable offline), and every link resolves
+    report = gate_env["reports"] / "run_bad_report" / "report.html"
+    hrefs = [unquote(h) for h in re.findall(r'href="([^"]+)"', report.read_text(encoding="utf-8"))]
+    assert any(h.startswith("gx/data_docs/validations/") for h in hrefs)
+    assert all((report.parent / h).resolve().is_file() for h in hrefs), hrefs
     index_text = index.read_text(encoding="utf-8")
-    assert "run_defect" in index_text and "failed" in index_text and "report.html" in index_text
+    assert "run_bad_report" in index_text and "run_ok_report" in index_text and "failed" in index_text
+    assert "run_bad_report/report.html" in index_text

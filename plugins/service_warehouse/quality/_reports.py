@@ -74,8 +74,19 @@ def write_run_report(run_id: str) -> Path:
     docs = folder / "gx" / "data_docs" / "index.html"
     links = [_link("../index.html", "all runs")]
     if docs.exists():
-        links.append(_link("gx/data_docs/index.html", "GX Data Docs of this run (needs the network for styling)"))
+        links.append(_link("gx/data_docs/index.html", "GX Data Docs of this run"))
     parts.append("<p>" + " · ".join(links) + "</p>")
+    # GX's index lists its pages with JavaScript from public CDNs: offline it shows an empty
+    # list. Its per-suite pages carry their content in the HTML, so link them from here.
+    pages = sorted((folder / "gx" / "data_docs" / "validations").glob("**/*.html"))
+    if pages:
+        parts.append("<details><summary>GX validation pages of this run (readable offline, unstyled; GX's own "
+                     "index needs the network)</summary><ul>")
+        for page in pages:
+            rel = page.relative_to(folder).as_posix()
+            label = page.relative_to(folder / "gx" / "data_docs" / "validations").as_posix()
+            parts.append(f"<li>{_link(rel, label)}</li>")
+        parts.append("</ul></details>")
     if publication:
         parts.append(f"<p>Published: marts → <b>{html.escape(publication[1])}</b> at {publication[3]:%Y-%m-%d %H:%M:%S %Z}"
                      f" ({len(publication[2])} marts, publication {publication[0]}).</p>")

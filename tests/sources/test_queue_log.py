@@ -114,3 +114,11 @@ def test_parse_queue_log_loads_every_real_queue_log(parse, samples_dir, name, li
 def test_parse_queue_log_refuses_other_layouts(parse, samples_dir, name, what):
     with pytest.raises(SourceFileError, match=rf"calls/d/queue_log:1: wrong_format: .*{what}"):
         parse(parse_queue_log, (samples_dir / name).read_bytes(), path="calls/d/queue_log")
+
+
+def test_parse_queue_log_copy_text_matches_the_typed_values(parse):
+    rows, _, _ = parse(parse_queue_log, EVENTS.encode() + b"1785715317|1.1|q|a\\b|INFO|back\\slash\n")
+    for row in rows[:-1]:
+        expected = "\t".join("\\N" if v is None else v.isoformat() if isinstance(v, datetime) else str(v) for v in row.values)
+        assert row.text == expected
+    assert rows[-1].text is None and rows[-1].values[4] == "a\\b"

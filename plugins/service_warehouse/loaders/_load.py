@@ -285,8 +285,11 @@ def _record_skipped(conn, result: BatchResult, files, same: int, run_id, started
 def _load_files(conn, ctx: ParseContext, batch_id: int, files, spool) -> tuple[Counts, list[dict], dict]:
     totals = Counts()
     file_rows = []
-    details: dict = {"files": {}}
+    details: dict = {"files": {}, "cdr_time_zone": str(ctx.cdr_tz)}
     cursor = conn.cursor()
+    # CDR times are wall-clock times in the CDR time zone: PostgreSQL resolves them in the
+    # session's zone (every other time the parsers give carries its offset)
+    conn.execute("select set_config('TimeZone', %s, true)", (str(ctx.cdr_tz),))
     for landed, table, parser_key in files:
         parse, columns = PARSERS[parser_key]
         ctx.path, ctx.stats = landed.relative, {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from service_warehouse.sources._common import (
@@ -88,6 +88,10 @@ def _detect(records: list[tuple[int, bytes, bool]], path: str) -> int:
 def parse_cdr(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
     """Parse a Master.csv stream into raw.cdr rows (:data:`COLUMNS`) and rejections.
 
+    Times are naive datetimes: wall-clock time in ``ctx.cdr_tz`` as the file has it; the
+    loader COPYs them with the session time zone set to the CDR time zone, so PostgreSQL
+    resolves them (daylight-saving changes included).
+
     Flags: ``bad_bytes_replaced`` (invalid UTF-8 or NUL bytes in the record, replaced),
     ``duration_truncated`` (duration = end − start − 1 s, Asterisk ≥ 12 millisecond truncation).
     """
@@ -100,33 +104,47 @@ def parse_cdr(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
     if not any(r for _, r, _ in head):
         return  # an empty file: nothing to load, nothing lost
     width = _detect([h for h in head if h[1].strip()], ctx.path)
-    names = BASE_COLUMNS + LAYOUTS[width]
-    limit = ctx.future_limit.astimezone(ctx.cdr_tz).replace(tzinfo=None)
-    tz = ctx.cdr_tz
+    typed = _row_builder(width, ctx)
+    tail = _text_tail(width)
     seen: set[int] = set()
     blank = 0
+    current: list = [0, b"", False]  # the record the reader is on: number, bytes, bad bytes replaced
 
     def chained():
         yield from head
         yield from records
 
-    for number, record, balanced in chained():
-        if not balanced:
-            yield Rejected(number, "bad_quoting", "unclosed quote: the record never ends", raw_text(record))
-            continue
-        if not record.strip():
-            blank += 1
-            continue
-        text, replaced = decode_flagged(record)
+    def texts():
+        # one csv reader for the whole file; rejected records never reach it
+        for number, record, balanced in chained():
+            if not balanced:
+                yield_rejected.append(Rejected(number, "bad_quoting", "unclosed quote: the record never ends", raw_text(record)))
+                continue
+            if not record.strip():
+                nonlocal blank
+                blank += 1
+                continue
+            text, replaced = decode_flagged(record)
+            current[0], current[1], current[2] = number, record, replaced
+            yield text
+
+    yield_rejected: list[Rejected] = []
+    reader = csv.reader(texts(), strict=True)
+    while True:
         try:
-            fields = next(csv.reader([text], strict=True))
+            fields = next(reader)
+        except StopIteration:
+            break
         except csv.Error as exc:
+            yield from _drain(yield_rejected)
+            number, record = current[0], current[1]
             yield Rejected(number, "bad_quoting", f"CSV quoting: {exc}", raw_text(record))
             continue
+        if yield_rejected:
+            yield from _drain(yield_rejected)
+        number, record, replaced = current
         if len(fields) != width:
-            yield Rejected(
-                number, "wrong_column_count", f"{len(fields)} columns, the file has {width}", raw_text(record)
-            )
+            yield Rejected(number, "wrong_column_count", f"{len(fields)} columns, the file has {width}", raw_text(record))
             continue
         key = hash(record)
         if key in seen:
@@ -134,50 +152,106 @@ def parse_cdr(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
             continue
         seen.add(key)
         try:
-            row, flags = _typed(dict(zip(names, fields)), limit, tz)
+            values, flags = typed(fields)
         except RowFault as fault:
             yield Rejected(number, fault.reason, fault.detail, raw_text(record))
             continue
         if replaced:
             flags = ("bad_bytes_replaced", *flags)
-        yield Row(number, (*row, width), flags)
+        text = None
+        if not _NEEDS_ESCAPE(record):
+            text = "\t".join(fields[:10]) + "\t" + (fields[10] or "\\N") + "\t" + "\t".join(fields[11:16]) + tail(fields)
+        yield Row(number, values, flags, text)
+    yield from _drain(yield_rejected)
     ctx.stats["blank_lines"] = ctx.stats.get("blank_lines", 0) + blank
 
 
+#: Bytes that COPY text format would need escaped: such records take the typed path.
+_NEEDS_ESCAPE = re.compile(rb"[\\\t\n\r]").search
+
+
+def _text_tail(width: int):
+    """The COPY text of the optional columns (uniqueid … sequence) and column_count."""
+    names = BASE_COLUMNS + LAYOUTS[width]
+    picks = [names.index(n) if n in names else None for n in ("uniqueid", "userfield", "peeraccount", "linkedid", "sequence")]
+    count = f"\t{width}"
+
+    def tail(f: list[str]) -> str:
+        out = []
+        for i, index in enumerate(picks):
+            if index is None or (i == 4 and f[index] == ""):
+                out.append("\\N")
+            else:
+                out.append(f[index])
+        return "\t" + "\t".join(out) + count
+
+    return tail
+
+
+def _drain(pending: list[Rejected]) -> Iterator[Rejected]:
+    while pending:
+        yield pending.pop(0)
+
+
 def _time(value: str, column: str) -> datetime:
+    """A cdr_csv time (``YYYY-MM-DD HH:MM:SS``, naive) or a row fault."""
+    if len(value) == 19 and value[10] == " " and value[4] == "-":
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
     if value == "":
         raise RowFault("missing_required", f"{column} is empty")
-    return parse_naive(value, column)
+    raise RowFault("bad_timestamp", f"{column}: not a 'YYYY-MM-DD HH:MM:SS' time: {value!r}")
 
 
-def _typed(f: dict[str, str], limit: datetime, tz) -> tuple[tuple, tuple[str, ...]]:
-    start = _time(f["start"], "start")
-    end = _time(f["end"], "end")
-    answer = parse_naive(f["answer"], "answer") if f["answer"] else None
-    duration = parse_int(f["duration"], "duration")
-    billsec = parse_int(f["billsec"], "billsec")
-    if duration < 0 or billsec < 0:
-        raise RowFault("negative_duration", f"duration {duration}, billsec {billsec}")
-    if end < start:
-        raise RowFault("end_before_start", f"end {f['end']} is before start {f['start']}")
-    if answer is not None and answer > end:
-        raise RowFault("end_before_start", f"end {f['end']} is before answer {f['answer']}")
-    if end > limit:
-        raise RowFault("future_timestamp", f"end {f['end']} is after {limit} (end of the logical day + 1 day)")
-    if f["disposition"] not in DISPOSITIONS:
-        raise RowFault("unknown_enum", f"disposition {f['disposition']!r} is not one of {sorted(DISPOSITIONS)}")
-    if "uniqueid" in f and f["uniqueid"] == "":
-        raise RowFault("missing_required", "uniqueid is empty (the key that joins the CDR to queue_log)")
-    sequence = f.get("sequence")
-    if sequence is not None:
-        sequence = parse_int(sequence, "sequence") if sequence != "" else None
-    flags: tuple[str, ...] = ()
-    if duration == (end - start).total_seconds() - 1:
-        flags = ("duration_truncated",)
-    row = (
-        f["accountcode"], f["src"], f["dst"], f["dcontext"], f["clid"], f["channel"], f["dstchannel"],
-        f["lastapp"], f["lastdata"], start.replace(tzinfo=tz), answer.replace(tzinfo=tz) if answer else None,
-        end.replace(tzinfo=tz), duration, billsec, f["disposition"], f["amaflags"], f.get("uniqueid"),
-        f.get("userfield"), f.get("peeraccount"), f.get("linkedid"), sequence,
-    )  # fmt: skip
-    return row, flags
+def _int(value: str, column: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise RowFault("bad_number", f"{column}: not an integer: {value!r}") from None
+
+
+def _row_builder(width: int, ctx: ParseContext):
+    """A function turning the fields of one record into (raw.cdr values, flags) for this layout."""
+    names = BASE_COLUMNS + LAYOUTS[width]
+    at = {name: names.index(name) for name in names}
+    i_uniqueid, i_userfield = at.get("uniqueid"), at.get("userfield")
+    i_peer, i_linked, i_seq = at.get("peeraccount"), at.get("linkedid"), at.get("sequence")
+    limit = ctx.future_limit.astimezone(ctx.cdr_tz).replace(tzinfo=None)
+    truncated = ("duration_truncated",)
+    one_second = timedelta(seconds=1)
+
+    def typed(f: list[str]) -> tuple[tuple, tuple[str, ...]]:
+        start = _time(f[9], "start")
+        end = _time(f[11], "end")
+        answer = _time(f[10], "answer") if f[10] else None
+        duration = _int(f[12], "duration")
+        billsec = _int(f[13], "billsec")
+        if duration < 0 or billsec < 0:
+            raise RowFault("negative_duration", f"duration {duration}, billsec {billsec}")
+        if end < start:
+            raise RowFault("end_before_start", f"end {f[11]} is before start {f[9]}")
+        if answer is not None and answer > end:
+            raise RowFault("end_before_start", f"end {f[11]} is before answer {f[10]}")
+        if end > limit:
+            raise RowFault("future_timestamp", f"end {f[11]} is after {limit} (end of the logical day + 1 day)")
+        if f[14] not in DISPOSITIONS:
+            raise RowFault("unknown_enum", f"disposition {f[14]!r} is not one of {sorted(DISPOSITIONS)}")
+        uniqueid = f[i_uniqueid] if i_uniqueid is not None else None
+        if uniqueid == "":
+            raise RowFault("missing_required", "uniqueid is empty (the key that joins the CDR to queue_log)")
+        sequence = None
+        if i_seq is not None and f[i_seq] != "":
+            sequence = _int(f[i_seq], "sequence")
+        values = (
+            f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8],
+            start, answer, end, duration, billsec, f[14], f[15], uniqueid,
+            f[i_userfield] if i_userfield is not None else None,
+            f[i_peer] if i_peer is not None else None,
+            f[i_linked] if i_linked is not None else None,
+            sequence, width,
+        )  # fmt: skip
+        return values, truncated if end - start - one_second == timedelta(seconds=duration) else ()
+
+    return typed

@@ -41,11 +41,17 @@ BOM = b"\xef\xbb\xbf"
 
 
 class Row(NamedTuple):
-    """A parsed row: 1-based first line in the file, values in column order, loader flags."""
+    """A parsed row: 1-based first line in the file, values in column order, loader flags.
+
+    ``text`` is optional: the same values already in COPY text format (tab-separated, ``\\N``
+    for NULL, nothing to escape), filled by the high-volume parsers when the record needs no
+    escaping, so the loader can stream it without formatting every value again.
+    """
 
     line: int
     values: tuple
     flags: tuple[str, ...] = ()
+    text: str | None = None
 
 
 class Rejected(NamedTuple):

@@ -108,6 +108,7 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
     limit = int(ctx.future_limit.timestamp())
     last_epoch = -1
     last_at: datetime | None = None
+    last_iso = ""
     blank = 0
 
     def chained():
@@ -127,6 +128,7 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
         except UnicodeDecodeError:
             text = decode_flagged(data)[0]
             flags = (*flags, "bad_bytes_replaced")
+        text_line = text
         parts = text.split("|")
         if len(parts) < 5:
             yield Rejected(number, "wrong_column_count", f"{len(parts)} fields, at least 5 expected", raw_text(data))
@@ -155,16 +157,19 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
             continue
         if epoch != last_epoch:  # many events share one second
             last_epoch, last_at = epoch, datetime.fromtimestamp(epoch, UTC)
+            last_iso = last_at.isoformat()
         extra = parts[10:]
         data5 = parts[5:10]
         data5 += [""] * (5 - len(data5))
-        yield Row(
-            number,
-            (
-                epoch, last_at, parts[1] or None, parts[2] or None, parts[3] or None, parts[4],
-                data5[0] or None, data5[1] or None, data5[2] or None, data5[3] or None, data5[4] or None,
-                "|".join(extra) if extra else None,
-            ),
-            flags,
+        values = (
+            epoch, last_at, parts[1] or None, parts[2] or None, parts[3] or None, parts[4],
+            data5[0] or None, data5[1] or None, data5[2] or None, data5[3] or None, data5[4] or None,
+            "|".join(extra) if extra else None,
         )  # fmt: skip
+        text = None
+        if "\\" not in text_line and "\t" not in text_line and "\r" not in text_line:
+            text = f"{epoch_text}\t{last_iso}\t" + "\t".join(
+                [p or "\\N" for p in parts[1:5]] + [p or "\\N" for p in data5]
+            ) + ("\t" + "|".join(extra) if extra else "\t\\N")
+        yield Row(number, values, flags, text)
     ctx.stats["blank_lines"] = ctx.stats.get("blank_lines", 0) + blank

@@ -126,7 +126,9 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
     definitions = []
     by_suite: dict[str, Check] = {}
     for i, check in enumerate(checks):
-        asset_name = f"{check.asset.label}#{tag}-{i}"
+        # short and plain: GX writes asset names as YAML keys (a long key with spaces breaks its file)
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", check.asset.label).strip("_")[:48]
+        asset_name = f"{slug}__{tag}-{i}"
         if check.asset.table:
             asset = datasource.add_table_asset(asset_name, table_name=check.asset.table,
                                                schema_name=check.asset.schema)

@@ -14,7 +14,7 @@ begin
         if not exists (select 1 from pg_roles where rolname = role_name) then
             begin
                 execute format('create role %I login', role_name);
-            exception when duplicate_object then
+            exception when duplicate_object or unique_violation then
                 null;  -- another session created it between the check and the create
             end;
         end if;

@@ -11,13 +11,20 @@ the headline KPIs are checked against values computed here, independently, from 
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import psycopg
 import pytest
 
-from _calls_raw import AGENTS, TZ, RawWriter, default_customers, simulate
+from _calls_raw import (
+    AGENTS,
+    RawWriter,
+    assert_same_rows,
+    check_call_kpis,
+    default_customers,
+    simulate,
+    snapshot_call_models,
+)
 from service_warehouse.transform import run_dbt
 
 pytestmark = pytest.mark.integration
@@ -25,22 +32,6 @@ pytestmark = pytest.mark.integration
 DAYS = [date(2026, 10, 1) + timedelta(days=n) for n in range(12)]
 FIRST_BUILD = 4  # days 0..4 are landed before the first build (a schema catching up)
 MY_MODELS = "+fct_calls +call_kpis_daily +agent_kpis_monthly"
-COMPARED = {
-    "intermediate.int_queue_calls_assembled": "intermediate",
-    "fct_calls": "mart",
-    "call_kpis_daily": "mart",
-    "agent_kpis_monthly": "mart",
-}
-
-
-def _snapshot(conn, schema: str, into: str) -> None:
-    conn.execute(f"drop schema if exists {into} cascade")
-    conn.execute(f"create schema {into}")
-    for table, kind in COMPARED.items():
-        source = table if kind == "intermediate" else f"{schema}.{table}"
-        conn.execute(f"create table {into}.{table.rsplit('.', 1)[-1]} as select * from {source}")
-
-
 @pytest.fixture(scope="module")
 def history(fresh_warehouse, tmp_path_factory):
     """Land and build day by day, snapshot, then full-refresh build; yields what the tests need."""
@@ -72,7 +63,7 @@ def history(fresh_warehouse, tmp_path_factory):
             schemas.append(schema)
             run_dbt(["run", "--select", MY_MODELS], build_schema=schema, as_of=day, target_path=target)
         last = schemas[-1]
-        _snapshot(conn, last, "calls_incremental")
+        snapshot_call_models(conn, last, "calls_incremental")
         run_dbt(
             ["build", "--full-refresh", "--indirect-selection", "cautious", "--select", MY_MODELS],
             build_schema=last, as_of=DAYS[-1], target_path=target,
@@ -82,16 +73,7 @@ def history(fresh_warehouse, tmp_path_factory):
 
 def test_calls_incremental_equals_full_refresh(history):
     with psycopg.connect(history["url"]) as conn:
-        for table, kind in COMPARED.items():
-            name = table.rsplit(".", 1)[-1]
-            fresh = table if kind == "intermediate" else f"{history['schema']}.{name}"
-            counts = conn.execute(f"select (select count(*) from {fresh}), (select count(*) from calls_incremental.{name})").fetchone()
-            assert counts[0] == counts[1] and counts[0] > 0, f"{name}: full refresh {counts[0]} rows, incremental {counts[1]}"
-            diff = conn.execute(
-                f"select count(*) from ((select * from {fresh} except all select * from calls_incremental.{name}) "
-                f"union all (select * from calls_incremental.{name} except all select * from {fresh})) as d"
-            ).fetchone()[0]
-            assert diff == 0, f"{name}: {diff} rows differ between the incremental and the full-refresh build"
+        assert_same_rows(conn, history["schema"], "calls_incremental")
 
 
 def test_calls_replaced_day_and_crm_changes_reach_the_marts(history):
@@ -107,113 +89,10 @@ def test_calls_replaced_day_and_crm_changes_reach_the_marts(history):
     assert moved == 0, "a customer's old phone number still matches calls"
 
 
-# ---- independent KPI computation from the raw rows -------------------------------------------
-
-EXITS = {"ABANDON", "EXITWITHTIMEOUT", "EXITEMPTY", "EXITWITHKEY", "WITHDRAW", "SYSCOMPAT"}
-ENDS = {"COMPLETECALLER", "COMPLETEAGENT", "TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"}
-
-
-def _int(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
-
-
-def _raw_calls(conn) -> list[dict]:
-    """Queue calls rebuilt from raw queue_log rows by walking the events in file order."""
-    rows = conn.execute(
-        "select q.event_epoch, q.callid, q.queuename, q.event, q.data1, q.data2, q.data3, q.data4, q.data5 "
-        "from raw.queue_log q join audit.load_batches b on b.batch_id = q._batch_id and b.status = 'loaded' "
-        "order by q.event_epoch, q._logical_date, q._line_number"
-    ).fetchall()
-    src = dict(conn.execute(
-        "select c.uniqueid, c.src from raw.cdr c join audit.load_batches b on b.batch_id = c._batch_id "
-        "and b.status = 'loaded'").fetchall())
-    open_calls: dict[tuple[str, str], dict] = {}
-    calls = []
-    for epoch, callid, queue, event, d1, d2, d3, d4, d5 in rows:
-        if callid in ("NONE", "MANAGER", "CLI", "REALTIME") or queue == "NONE":
-            continue
-        if event == "ENTERQUEUE":
-            call = {"callid": callid, "queue": queue, "epoch": epoch, "caller": d2 or src.get(callid),
-                    "connect": None, "exit": None, "end": None, "transferred": False}
-            open_calls[(callid, queue)] = call
-            calls.append(call)
-            continue
-        call = open_calls.get((callid, queue))
-        if call is None:
-            continue
-        if event == "CONNECT" and call["connect"] is None:
-            call["connect"] = _int(d1)
-        elif event in EXITS and call["exit"] is None and call["connect"] is None:
-            call["exit"] = (event, _int(d4) if event == "EXITWITHKEY" else _int(d3))
-        elif event in ENDS and call["connect"] is not None and call["end"] is None:
-            talk = {"COMPLETECALLER": d2, "COMPLETEAGENT": d2, "ATTENDEDTRANSFER": d5 if d1 == "LINK" else d4}.get(event, d4)
-            call["end"] = _int(talk)
-            call["transferred"] = event not in ("COMPLETECALLER", "COMPLETEAGENT")
-    for call in calls:
-        digits = "".join(ch for ch in (call["caller"] or "") if ch.isdigit())
-        call["digits"] = digits or None
-        call["day"] = datetime.fromtimestamp(call["epoch"], TZ).date()
-    window = 7 * 86400
-    for call in calls:
-        call["has_repeat"] = call["digits"] is not None and any(
-            other["digits"] == call["digits"] and other["callid"] != call["callid"]
-            and 0 < other["epoch"] - call["epoch"] <= window for other in calls)
-    return calls
-
-
-def _rate(value):
-    return None if value is None else float(value)
-
-
-def _approx(numerator: int, denominator: int):
-    """The rate as the mart publishes it: a fraction rounded to 6 decimals (NULL over zero)."""
-    return None if not denominator else pytest.approx(numerator / denominator, abs=5e-7)
-
-
 def test_call_kpis_daily_agree_with_raw(history):
     with psycopg.connect(history["url"]) as conn:
-        calls = _raw_calls(conn)
-        cur = conn.execute(f"select * from {history['schema']}.call_kpis_daily")
-        names = [c.name for c in cur.description]
-        mart = {(r["local_date"], r["queue"]): r for r in (dict(zip(names, row)) for row in cur.fetchall())}
-    as_of = datetime.combine(DAYS[-1] + timedelta(days=1), time(0), TZ).timestamp()
-    groups: dict[tuple[date, str], list[dict]] = defaultdict(list)
-    for call in calls:
-        groups[(call["day"], call["queue"])].append(call)
-    assert set(groups) == set(mart), "date × queue combinations differ"
-    checked_fcr = 0
-    for key, group in groups.items():
-        row = mart[key]
-        answered = [c for c in group if c["connect"] is not None]
-        short = [c for c in group if c["exit"] and c["exit"][0] == "ABANDON" and c["exit"][1] is not None and c["exit"][1] < 5]
-        abandoned = [c for c in group if c["exit"] and c["exit"][0] == "ABANDON" and c not in short]
-        within = [c for c in answered if c["connect"] is not None and c["connect"] <= 20]
-        base = len(group) - len(short)
-        talks = [c["end"] for c in answered if c["end"] is not None]
-        assert row["offered"] == len(group), key
-        assert row["answered"] == len(answered), key
-        assert row["short_abandons"] == len(short), key
-        assert row["abandoned"] == len(abandoned), key
-        assert _rate(row["service_level"]) == _approx(len(within), base), key
-        assert _rate(row["abandon_rate"]) == _approx(len(abandoned), base), key
-        assert float(row["asa_seconds"]) == pytest.approx(sum(c["connect"] for c in answered) / len(answered), abs=0.01), key
-        assert float(row["aht_seconds"]) == pytest.approx(sum(talks) / len(talks), abs=0.01), key
-        assert _rate(row["transfer_rate"]) == _approx(sum(c["transferred"] for c in answered), len(answered)), key
-        final = all(c["epoch"] + 7 * 86400 <= as_of for c in group)
-        if final:
-            fcr = sum(1 for c in answered if not c["transferred"] and not c["has_repeat"])
-            assert _rate(row["fcr_rate"]) == _approx(fcr, len(answered)), key
-            checked_fcr += 1
-        else:
-            assert row["fcr_rate"] is None, key
+        checked_fcr = check_call_kpis(conn, history["schema"], DAYS[-1])
     assert checked_fcr >= 6, "too few final days to check the FCR rate"
-    first = sum(1 for c in calls if not c["has_repeat"] and c["connect"] is not None and not c["transferred"])
-    with psycopg.connect(history["url"]) as conn:
-        stored = conn.execute(f"select count(*) from {history['schema']}.fct_calls where is_first_contact_resolved").fetchone()[0]
-    assert stored == first
 
 
 def test_fct_calls_one_row_per_enterqueue(history):

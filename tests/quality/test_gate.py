@@ -58,6 +58,16 @@ def test_run_raw_suite_clean_day_passes_and_records_every_expectation(gate_env, 
     assert (gate_env["reports"] / docs).is_file()
 
 
+def test_run_raw_suite_many_batches_at_once_validates_each_day(gate_env, history):
+    """A catch-up run validates a month of batches in one call (volume judged per day)."""
+    ids = sorted(history.values())
+
+    verdict = run_raw_suite("calls", ids, "run_catch_up", LAST)
+
+    assert verdict.status == "passed", [o.describe() for o in verdict.outcomes if not o.success]
+    assert verdict.batch_ids == tuple(ids)
+
+
 def test_run_raw_suite_answer_before_start_fails_naming_the_expectation(gate_env, history):
     day = LAST + dt.timedelta(days=1)
     with psycopg.connect(gate_env["url"], autocommit=True) as conn:

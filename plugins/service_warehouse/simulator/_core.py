@@ -316,10 +316,11 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
         sets = ", ".join(f"{c} = %s" for c in cols)
         values = [fmt.dt(changes[c]) if c == "updated_at" else changes[c] for c in cols]
         conn.execute(f"update crm.customers set {sets} where customer_id = %s", (*values, cid))
-    upsert_rows(conn, "complaints", list(complaints.values()), fmt)
+    write = copy_rows if first else upsert_rows  # the first day fills empty tables: plain COPY
+    write(conn, "complaints", list(complaints.values()), fmt)
     copy_rows(conn, "complaint_status_history", history, fmt)
-    upsert_rows(conn, "surveys", surveys, fmt)
-    upsert_rows(conn, "invoices", list(invoices.values()), fmt)
+    write(conn, "surveys", surveys, fmt)
+    write(conn, "invoices", list(invoices.values()), fmt)
     store_events(conn, future)
     summary.new_customers += len(new_customers)
     summary.changed_customers = len(updates)

@@ -158,9 +158,11 @@ def simulate(
         summary = SimulationSummary(config["preset"]["name"], config["seed"], start, start + timedelta(days=days - 1),
                                     crm_url, landing)
         counters = dict(state.counters)
+        customers = _CustomerCache()
         for i in range(days):
             day = start + timedelta(days=i)
-            day_summary = _one_day(conn, config, counters, day, landing, settings, defect_cfg, first=state.config is None and i == 0)
+            day_summary = _one_day(conn, config, counters, day, landing, settings, defect_cfg,
+                                   first=state.config is None and i == 0, customers=customers)
             summary.days.append(day_summary)
             if progress:
                 progress(day_summary)
@@ -181,7 +183,41 @@ def _forget_day(landing: Path, day: date) -> None:
         _write(manifest, "".join(kept).encode("utf-8"))
 
 
-def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, settings, defect_cfg, first: bool) -> DaySummary:
+class _CustomerCache:
+    """The CRM's customers as the generators see them, kept between the days of one run.
+
+    Loaded from the CRM on the first day of a run, then changed in memory exactly as the CRM is
+    (new customers appended in id order, changed fields replaced), so a run that continues from
+    the database sees the same list (the continuation test proves it).
+    """
+
+    FIELDS = ("customer_id", "customer_name", "customer_type", "phone", "status", "address", "region", "city",
+              "size_class")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple] | None = None
+
+    def get(self, conn) -> list[tuple]:
+        if self.rows is None:
+            self.rows = load_customers(conn)
+        return self.rows
+
+    def apply(self, new_rows: list[dict], updates: list[tuple[str, dict]]) -> None:
+        if self.rows is None:
+            return
+        index = {row[0]: i for i, row in enumerate(self.rows)} if updates else {}
+        for cid, changes in updates:
+            row = list(self.rows[index[cid]])
+            for name, value in changes.items():
+                if name in self.FIELDS:
+                    row[self.FIELDS.index(name)] = value
+            self.rows[index[cid]] = tuple(row)
+        for new in sorted(new_rows, key=lambda r: r["customer_id"]):
+            self.rows.append(tuple(new[f] for f in self.FIELDS))
+
+
+def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, settings, defect_cfg, first: bool,
+             customers: _CustomerCache) -> DaySummary:
     """Generate, write and commit one day; the ``_done`` marker last."""
     from service_warehouse.simulator._presets import Preset
 
@@ -200,7 +236,7 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
         copy_rows(conn, "customers", customer_rows, fmt)
         summary.new_customers += len(customer_rows)
     init_events = ctx.events
-    ctx = Day(day, config["seed"], preset, t0, t1, fmt, counters, load_customers(conn), load_agents(conn),
+    ctx = Day(day, config["seed"], preset, t0, t1, fmt, counters, customers.get(conn), load_agents(conn),
               events=init_events, is_first=first)
     # the day's new business
     new_customers, updates = customer_changes(ctx, ctx.rng("customers"))
@@ -322,6 +358,7 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
     write(conn, "surveys", surveys, fmt)
     write(conn, "invoices", list(invoices.values()), fmt)
     store_events(conn, future)
+    customers.apply(new_customers, updates)
     summary.new_customers += len(new_customers)
     summary.changed_customers = len(updates)
     summary.status_history_rows = len(history)

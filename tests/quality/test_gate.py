@@ -224,6 +224,12 @@ def test_run_reports_are_self_contained(gate_env, history):
     hrefs = [unquote(h) for h in re.findall(r'href="([^"]+)"', report.read_text(encoding="utf-8"))]
     assert any(h.startswith("gx/data_docs/validations/") for h in hrefs)
     assert all((report.parent / h).resolve().is_file() for h in hrefs), hrefs
+    # the run's GX project keeps the connection as a variable: no URL in any file
+    for path in (gate_env["reports"] / "run_bad_report" / "gx").rglob("*"):
+        if path.is_file() and path.suffix in (".yml", ".json", ".html"):
+            assert "postgresql" not in path.read_text(encoding="utf-8", errors="replace"), path
+    assert "${WAREHOUSE_GX_URL}" in (gate_env["reports"] / "run_bad_report" / "gx" / "great_expectations.yml"
+                                     ).read_text(encoding="utf-8")
     index_text = index.read_text(encoding="utf-8")
     assert "run_bad_report" in index_text and "run_ok_report" in index_text and "failed" in index_text
     assert "run_bad_report/report.html" in index_text

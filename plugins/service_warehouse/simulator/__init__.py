@@ -16,7 +16,14 @@
 
 Queues are named ``hotline`` (24 h, a night member), ``repair``, ``billing``, … (``queue07`` on);
 repair categories are plumbing, electrical, hvac, appliance, elevator, network, general.
-The simulator's own state is kept in schema ``simulator`` of the CRM database.
+QA ``evaluated_at`` is local time without offset (``YYYY-MM-DD HH:MM:SS``, as a spreadsheet
+exports it); work-order times are ISO-8601 with ``+08:00`` or ``+00:00`` (per line).
+
+Every day is generated from ``(seed, date)`` and the state the previous day left in schema
+``simulator`` of the CRM database, so a history generated in pieces equals one generated in one
+go. ``defects=True`` injects every kind of bad input at 1 % of rows (each kind at least once per
+file) on every day and a file-level fault every 7th day; pass a :class:`DefectConfig` to choose
+(e.g. ``DefectConfig(days=frozenset({date(2026, 8, 5)}), file_fault_every=0)``).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ uniqueids, non-UTF-8 caller names, ABANDON with a member name, duration one seco
 from __future__ import annotations
 
 import heapq
+from itertools import accumulate
 import random
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -241,15 +242,16 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
     # --- arrivals
     profile = RESTDAY_PROFILE if day.kind in ("holiday", "weekend") else WORKDAY_PROFILE
     n_calls = poisson(rng, day.preset.calls_per_day * day.load)
-    qweights = queue_weights(len(queues))
+    qcum = list(accumulate(queue_weights(len(queues))))  # cumulative weights: choices() is then O(log n)
+    slot_cum = list(accumulate(profile))
     heap: list[Arrival] = []
     order = 0
     active = day.active
     for _ in range(n_calls):
-        slot = rng.choices(range(48), profile)[0]
+        slot = rng.choices(range(48), cum_weights=slot_cum)[0]
         at = day.t0 + slot * 1800 + rng.randrange(1800)
         hour = slot / 2
-        queue = queues[0] if not OPEN_H <= hour < CLOSE_H else rng.choices(queues, qweights)[0]
+        queue = queues[0] if not OPEN_H <= hour < CLOSE_H else rng.choices(queues, cum_weights=qcum)[0]
         r = rng.random()
         if r < 0.7 and active:
             c = active[rng.randrange(len(active))]

@@ -142,3 +142,30 @@ def test_qa_csv_has_header_and_decodes_in_its_encoding(tiny_history):
             assert all(0 <= s <= 20 for s in scores) and int(row[10]) == sum(scores)
             assert row[11] in ("Y", "N")
     assert "gbk" in encodings and "utf-8" in encodings
+
+
+@pytest.mark.integration
+def test_normal_life_traps_appear_without_defects(new_crm, tmp_path):
+    """Without --defects the files still carry what real systems write (at a low rate)."""
+    from service_warehouse.simulator import simulate
+
+    summary = simulate(30, date(2026, 8, 3), preset="tiny", seed=42, calls_per_day=120,
+                       crm_url=new_crm("traps"), landing_dir=tmp_path)
+    qlog = b"".join((tmp_path / "calls" / d.day.isoformat() / "queue_log").read_bytes() for d in summary.days)
+    cdr = b"".join((tmp_path / "calls" / d.day.isoformat() / "Master.csv").read_bytes() for d in summary.days)
+    assert b"\0" * 20 in qlog  # NUL bytes after a crash, glued to the QUEUESTART line
+    assert b"|ccpbx-" in qlog and b'"ccpbx-' in cdr  # a system-name prefix on uniqueids
+    lines = [line.replace(b"\0", b"").decode().split("|") for line in qlog.splitlines()]
+    assert any(f[4] == "ABANDON" and f[3] != "NONE" for f in lines)  # the caller hung up as a member answered
+    assert {"EXITWITHKEY", "EXITWITHTIMEOUT", "EXITEMPTY", "RINGNOANSWER", "BLINDTRANSFER", "ATTENDEDTRANSFER",
+            "CONFIGRELOAD"} <= {f[4] for f in lines}
+    # one callid entering two queues (pressed a key to leave the first)
+    entries: dict[str, set[str]] = {}
+    for f in lines:
+        if f[4] == "ENTERQUEUE":
+            entries.setdefault(f[1], set()).add(f[2])
+    assert any(len(queues) > 1 for queues in entries.values())
+    with pytest.raises(UnicodeDecodeError):
+        cdr.decode("utf-8")  # a trunk that sends caller names in GBK
+    encodings = {d.qa_encoding for d in summary.days}
+    assert encodings == {"utf-8", "utf-8-sig", "gbk"}

@@ -115,3 +115,17 @@ def test_simulate_continuation_refuses_gap_and_other_seed(histories):
 def test_simulate_unknown_preset_is_a_clear_error(tmp_path):
     with pytest.raises(SimulatorError, match="unknown preset 'huge'"):
         simulate(1, preset="huge", crm_url="postgresql://nowhere.invalid/crm", landing_dir=tmp_path)
+
+
+@pytest.mark.integration
+def test_simulate_again_into_same_landing_replaces_the_days(new_crm, tmp_path):
+    """A fresh CRM written into a used landing folder: same files, manifest without old lines."""
+    from service_warehouse.simulator import DefectConfig
+
+    config = DefectConfig(days=frozenset({START}), file_fault_every=0)
+    simulate(2, START, preset="tiny", defects=config, crm_url=new_crm("again1"), landing_dir=tmp_path)
+    first = (tmp_path / "_manifest" / "defects.jsonl").read_text()
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    simulate(2, START, preset="tiny", defects=config, crm_url=new_crm("again2"), landing_dir=tmp_path)
+    assert (tmp_path / "_manifest" / "defects.jsonl").read_text() == first
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before

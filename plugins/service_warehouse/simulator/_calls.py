@@ -55,6 +55,7 @@ class Channel:
     caller: Caller
     queue_ext: str = ""
     queue: str = ""
+    answered: float = 0.0  #: when Queue() answered the channel (its first ENTERQUEUE)
 
 
 class Arrival(NamedTuple):
@@ -303,6 +304,7 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
         return _q(text).encode()
 
     def hang_up(ch: Channel, end: float, dstchannel: str, answered_at: float) -> None:
+        answered_at = ch.answered or answered_at
         accountcode = "hotline" if ch.queue == queues[0] else ""
         cdr_row(accountcode, ch.caller.number, ch.queue_ext, CDR_CONTEXT, clid_bytes(ch.caller), ch.name,
                 dstchannel, "Queue", f"{ch.queue},t,,,,,,,,", ch.created, answered_at, end, "ANSWERED", ch.uid,
@@ -335,6 +337,7 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
         else:
             ch = arr.channel
         ch.queue, ch.queue_ext = q, queue_ext[q]
+        ch.answered = ch.answered or t
         wl = waiting[q]
         while wl and wl[0] <= t:
             heapq.heappop(wl)

@@ -15,10 +15,9 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from service_warehouse.sources import ParseContext, Rejected, Row
-from service_warehouse.sources._common import RowFault, check_not_future, check_order
+from service_warehouse.sources import Rejected
 
 COMPLAINT_STATUSES = frozenset({"open", "acknowledged", "investigating", "resolved", "closed", "reopened"})
 
@@ -115,8 +114,20 @@ def previous_watermarks(conn, day: date) -> dict[str, str]:
     return dict(row[0]) if row and row[0] else {}
 
 
-def already_loaded(conn, table: CrmTable, lower: datetime, upper: datetime, day: date) -> set[tuple[str, datetime]]:
-    """(key, updated_at) versions that loaded batches of earlier days took within the window.
+_STAMP = "to_char({col} at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+#: CRM columns that hold points in time (checked against the future limit).
+TIME_COLUMNS = frozenset({
+    "created_at", "updated_at", "hired_at", "left_at", "received_at", "acknowledged_at", "resolved_at",
+    "closed_at", "changed_at", "surveyed_at", "invoiced_at", "paid_at",
+})  # fmt: skip
+
+
+def _version_key(key: object, stamp: datetime) -> bytes:
+    return f"{key}|{stamp.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f}".encode()
+
+
+def already_loaded(conn, table: CrmTable, lower: datetime, upper: datetime, day: date) -> set[bytes]:
+    """``key|updated_at`` of versions that loaded batches of earlier days took within the window.
 
     Both the loaded versions (in raw) and the quarantined ones count: a version read once is
     not read again because it falls in the next night's overlap window.
@@ -127,7 +138,7 @@ def already_loaded(conn, table: CrmTable, lower: datetime, upper: datetime, day:
         "where b.status = 'loaded' and b.logical_date < %s and r.updated_at > %s and r.updated_at <= %s",
         (day, lower, upper),
     ).fetchall()
-    seen = {(k, u) for k, u in rows}
+    seen = {_version_key(k, u) for k, u in rows}
     rejected = conn.execute(
         "select q.raw_text from audit.quarantine q join audit.load_batches b on b.batch_id = q.batch_id "
         "where b.status = 'loaded' and b.source = 'crm' and b.logical_date < %s and q.source_file = %s "
@@ -141,7 +152,7 @@ def already_loaded(conn, table: CrmTable, lower: datetime, upper: datetime, day:
         except (ValueError, KeyError, TypeError):
             continue
         if lower < stamp <= upper:
-            seen.add((str(record[table.key]), stamp))
+            seen.add(_version_key(record[table.key], stamp))
     return seen
 
 
@@ -157,60 +168,114 @@ def check_columns(crm_conn, table: CrmTable) -> list[str]:
     return [c for c in table.columns if c not in present] if present else list(table.columns)
 
 
-def extract(
-    crm_conn, table: CrmTable, lower: datetime | None, upper: datetime, skip: set, ctx: ParseContext, stats: dict
-) -> Iterator[Row | Rejected]:
-    """Rows of ``crm.<table>`` with ``lower < updated_at <= upper``, checked, as Row/Rejected.
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
-    ``stats`` gets ``high_watermark`` (greatest updated_at read) and ``overlap_skipped``.
+
+def fault_sql(table: CrmTable) -> str:
+    """A SQL expression giving ``reason|detail`` for a row that must be quarantined, else NULL.
+
+    The checks run in the CRM database, in the query that extracts the rows, so good rows
+    stream from the CRM's COPY into raw's COPY without being turned into Python objects.
     """
+    key = table.key
+    whens = [f"when t.{key} is null or t.{key}::text = '' then 'missing_required|{key} is empty'"]
+    for column, allowed in table.enums.items():
+        listed = ", ".join(sorted(allowed))
+        whens.append(
+            f"when t.{column} is not null and t.{column}::text not in ({', '.join(_lit(v) for v in sorted(allowed))}) "
+            f"then 'unknown_enum|{column} ' || quote_literal(t.{column}) || ' is not one of [{listed}]'"
+        )
+    for column, (low, high) in (table.ranges or {}).items():
+        whens.append(
+            f"when t.{column} is not null and (t.{column} < {low} or t.{column} > {high}) "
+            f"then 'bad_number|{column} ' || t.{column} || ' outside {low}..{high}'"
+        )
+    for column in table.columns:
+        if column in TIME_COLUMNS:
+            whens.append(
+                f"when t.{column} > %(limit)s then 'future_timestamp|{column}: ' || t.{column} || "
+                "' is after ' || %(limit_text)s || ' (end of the logical day + 1 day)'"
+            )
+    for start, end in table.time_pairs:
+        whens.append(
+            f"when t.{end} < t.{start} then 'end_before_start|{end} ' || t.{end} || ' is before {start} ' || t.{start}"
+        )
+    return "case " + " ".join(whens) + " end"
+
+
+def _unescape(field: bytes) -> str:
+    """A COPY text field as text (only quarantined rows go through this)."""
+    if field == b"\\N":
+        return ""
+    out, i, text = [], 0, field.decode("utf-8", "replace")
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(escapes.get(text[i + 1], text[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def stream_table(
+    crm_conn, table: CrmTable, lower: datetime | None, upper: datetime, previous: datetime | None, skip: set[bytes], ctx
+):
+    """Yield (line number, COPY text row bytes | None, Rejected | None) for ``crm.<table>``.
+
+    Rows with ``lower < updated_at <= upper``, checked by :func:`fault_sql` in the CRM; versions
+    in ``skip`` (taken by an earlier night, seen again in the overlap window) are left out and
+    counted in ``skipped`` of the last item's stats.
+    """
+    where = "t.updated_at <= %(upper)s" if lower is None else "t.updated_at > %(lower)s and t.updated_at <= %(upper)s"
+    overlap = (
+        f"case when t.updated_at <= %(previous)s then t.{table.key}::text || '|' || {_STAMP.format(col='t.updated_at')} end"
+        if previous is not None and skip
+        else "null::text"
+    )
+    cols = ", ".join(f"t.{c}" for c in table.columns)
+    sql = (
+        f"copy (select {cols}, x.fault, case when x.fault is not null then to_jsonb(t)::text end, {overlap} "
+        f"from crm.{table.name} t cross join lateral (select {fault_sql(table)} as fault) x "
+        f"where {where} order by t.updated_at, t.{table.key}) to stdout"
+    )
+    params = {
+        "lower": lower, "upper": upper, "previous": previous,
+        "limit": ctx.future_limit, "limit_text": ctx.future_limit.isoformat(),
+    }  # fmt: skip
+    seen: set[bytes] = set()
+    number = 0
+    stats = {"overlap_skipped": 0}
+    pending = b""
+    with crm_conn.cursor().copy(sql, params) as copy:
+        for chunk in copy:
+            data = pending + bytes(chunk)
+            lines = data.split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                body, fault, doc, version = line.rsplit(b"\t", 3)
+                if version != b"\\N" and version in skip:
+                    stats["overlap_skipped"] += 1
+                    continue
+                number += 1
+                key = body[: body.index(b"\t")]
+                if fault == b"\\N" and key in seen:
+                    fault = f"duplicate_id|{table.key} {key.decode()} appears twice in this extraction".encode()
+                    doc = json.dumps(dict(zip(table.columns, body.split(b"\t")))).encode() if doc == b"\\N" else doc
+                if fault != b"\\N":
+                    reason, _, detail = _unescape(fault).partition("|")
+                    yield number, None, Rejected(number, reason, detail, _unescape(doc))
+                    continue
+                seen.add(key)
+                yield number, body, None
+    yield -1, None, stats
+
+
+def high_watermark(crm_conn, table: CrmTable, lower: datetime | None, upper: datetime) -> datetime | None:
+    """The greatest updated_at in the extraction window (same snapshot as the extraction)."""
     where = "updated_at <= %s" if lower is None else "updated_at > %s and updated_at <= %s"
     params = (upper,) if lower is None else (lower, upper)
-    sql = f"select {', '.join(table.columns)} from crm.{table.name} where {where} order by updated_at, {table.key}"
-    key_at = table.columns.index(table.key)
-    updated_at = table.columns.index("updated_at")
-    seen: set = set()
-    high = None
-    skipped = 0
-    with crm_conn.cursor(name=f"svcwh_extract_{table.name}") as cursor:
-        cursor.itersize = 5000
-        cursor.execute(sql, params)
-        number = 0
-        for values in cursor:
-            key = values[key_at]
-            stamp = values[updated_at]
-            if skip and (str(key), stamp) in skip:
-                skipped += 1
-                continue
-            number += 1
-            high = stamp if high is None or stamp > high else high
-            record = dict(zip(table.columns, values))
-            try:
-                _check(table, record, ctx)
-                if key in seen:
-                    raise RowFault("duplicate_id", f"{table.key} {key} appears twice in this extraction")
-            except RowFault as fault:
-                yield Rejected(number, fault.reason, fault.detail, json.dumps(record, default=str, ensure_ascii=False))
-                continue
-            seen.add(key)
-            yield Row(number, tuple(values))
-    stats["high_watermark"] = high
-    stats["overlap_skipped"] = skipped
-
-
-def _check(table: CrmTable, record: dict, ctx: ParseContext) -> None:
-    if record[table.key] is None or record[table.key] == "":
-        raise RowFault("missing_required", f"{table.key} is empty")
-    for column, allowed in table.enums.items():
-        value = record[column]
-        if value is not None and value not in allowed:
-            raise RowFault("unknown_enum", f"{column} {value!r} is not one of {sorted(allowed)}")
-    for column, (low, high) in (table.ranges or {}).items():
-        value = record[column]
-        if value is not None and not low <= value <= high:
-            raise RowFault("bad_number", f"{column} {value} outside {low}..{high}")
-    for column, value in record.items():
-        if isinstance(value, datetime):
-            check_not_future(value, column, ctx)
-    for start, end in table.time_pairs:
-        check_order(record[start], record[end], start, end)
+    return crm_conn.execute(f"select max(updated_at) from crm.{table.name} where {where}", params).fetchone()[0]

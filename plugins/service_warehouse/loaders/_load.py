@@ -23,7 +23,7 @@ from datetime import time as dtime
 from service_warehouse.config import get_settings
 from service_warehouse.errors import ServiceWarehouseError, SourceFileError
 from service_warehouse.loaders import _crm
-from service_warehouse.loaders._copy import Counts, QuarantineSpool, copy_rows
+from service_warehouse.loaders._copy import LINEAGE, Counts, QuarantineSpool, copy_rows
 from service_warehouse.loaders._landing import (
     SOURCE_FILES,
     LandedFile,
@@ -339,24 +339,46 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
         raise SourceFileError("crm", f"unreadable_file: {exc}") from None
     with crm:
         crm.execute("set transaction isolation level repeatable read, read only")
+        crm.execute("set local timezone = 'UTC'")  # times leave the CRM with an explicit offset
         for table in _crm.TABLES:
             missing = _crm.check_columns(crm, table)
             if missing:
                 raise SourceFileError(table.source_file, f"wrong_format: the CRM table lacks column(s) {', '.join(missing)}")
         for table in _crm.TABLES:
             lower = lowers[table.name]
+            prev = datetime.fromisoformat(previous[table.name]) if table.name in previous else None
             skip = _crm.already_loaded(conn, table, lower, upper, ctx.logical_date) if lower is not None else set()
             ctx.path = table.source_file
+            counts = Counts()
+            suffix = f"\t{batch_id}\t{ctx.logical_date.isoformat()}\t{table.source_file}\t".encode()
+            names = ", ".join((*table.columns, *LINEAGE))
             stats: dict = {}
-            counts = copy_rows(
-                cursor, table.raw_table, table.columns, _crm.extract(crm, table, lower, upper, skip, ctx, stats),
-                batch_id=batch_id, logical_date=ctx.logical_date, source_file=table.source_file, spool=spool,
-            )  # fmt: skip
-            high = stats["high_watermark"]
-            mark = max(filter(None, [high, datetime.fromisoformat(previous[table.name]) if table.name in previous else None]), default=None)
+            with cursor.copy(f"copy {table.raw_table} ({names}) from stdin") as copy:
+                chunk: list[bytes] = []
+                size = 0
+                for number, body, rejected in _crm.stream_table(crm, table, lower, upper, prev, skip, ctx):
+                    if number < 0:
+                        stats = rejected
+                    elif body is not None:
+                        line = b"%s%s%d\t{}\n" % (body, suffix, number)
+                        chunk.append(line)
+                        size += len(line)
+                        counts.loaded += 1
+                        if size > 262144:
+                            copy.write(b"".join(chunk))
+                            chunk, size = [], 0
+                    else:
+                        spool.add(table.source_file, rejected)
+                        counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
+                        counts.quarantined += 1
+                if chunk:
+                    copy.write(b"".join(chunk))
+            counts.read = counts.loaded + counts.quarantined
+            high = _crm.high_watermark(crm, table, lower, upper)
+            mark = max(filter(None, [high, prev]), default=None)
             details["watermarks"][table.name] = mark.isoformat() if mark else None
             details["bounds"][table.name] = {"lower": lower.isoformat() if lower else None, "upper": upper.isoformat()}
-            file_details = {"reasons": counts.reasons, "overlap_skipped": stats["overlap_skipped"]}
+            file_details = {"reasons": counts.reasons, "overlap_skipped": stats.get("overlap_skipped", 0)}
             details["files"][table.source_file] = file_details
             totals.add(counts)
             file_rows.append(

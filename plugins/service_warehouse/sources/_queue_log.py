@@ -66,6 +66,7 @@ def _check_numbers(event: str, data: list[str]) -> tuple[str, str] | None:
     return None
 
 
+NULL = "\\N"
 _LINE_SIGNATURE = re.compile(rb"^\d+\|[^|]*\|[^|]*\|[^|]*\|[^|]+(\||$)")
 _DETECT_LINES = 30
 #: Other layouts of queue_log data seen in the wild, recognised to say what the file is.
@@ -115,25 +116,27 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
         yield from head
         yield from lines
 
+    numeric = {event: tuple(4 + i for i in fields) for event, fields in NUMERIC_FIELDS.items()}
+    padding = [[""] * (5 - k) for k in range(6)]
     for number, data in chained():
         flags: tuple[str, ...] = ()
         if b"\x00" in data:
             data = data.replace(b"\x00", b"")
             flags = ("nul_bytes_stripped",)
-        if not data.strip():
+        if not data or data.isspace():
             blank += 1
             continue
         try:
-            text = data.decode("utf-8")
+            line = data.decode("utf-8")
         except UnicodeDecodeError:
-            text = decode_flagged(data)[0]
+            line = decode_flagged(data)[0]
             flags = (*flags, "bad_bytes_replaced")
-        text_line = text
-        parts = text.split("|")
-        if len(parts) < 5:
-            yield Rejected(number, "wrong_column_count", f"{len(parts)} fields, at least 5 expected", raw_text(data))
+        parts = line.split("|")
+        count = len(parts)
+        if count < 5:
+            yield Rejected(number, "wrong_column_count", f"{count} fields, at least 5 expected", raw_text(data))
             continue
-        epoch_text = parts[0]
+        epoch_text, callid, queue, agent, event = parts[0], parts[1], parts[2], parts[3], parts[4]
         if not epoch_text.isdigit() or not epoch_text.isascii():
             yield Rejected(number, "bad_timestamp", f"epoch {epoch_text!r} is not whole UTC seconds", raw_text(data))
             continue
@@ -145,31 +148,37 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
                 raw_text(data),
             )  # fmt: skip
             continue
-        if not parts[4]:
+        if not event:
             yield Rejected(number, "missing_required", "the event name is empty", raw_text(data))
             continue
-        if not parts[1]:
+        if not callid:
             yield Rejected(number, "missing_required", "the callid is empty (NONE is written for non-call events)", raw_text(data))
             continue
-        fault = _check_numbers(parts[4], parts[5:])
-        if fault is not None:
-            yield Rejected(number, fault[0], fault[1], raw_text(data))
-            continue
+        checks = numeric.get(event)
+        if checks and not all(i >= count or not parts[i] or parts[i].isdigit() for i in checks):
+            fault = _check_numbers(event, parts[5:])
+            if fault is not None:
+                yield Rejected(number, fault[0], fault[1], raw_text(data))
+                continue
         if epoch != last_epoch:  # many events share one second
             last_epoch, last_at = epoch, datetime.fromtimestamp(epoch, UTC)
             last_iso = last_at.isoformat()
-        extra = parts[10:]
-        data5 = parts[5:10]
-        data5 += [""] * (5 - len(data5))
+        if count <= 10:
+            data5 = parts[5:] + padding[count - 5]
+            extra = None
+        else:
+            data5 = parts[5:10]
+            extra = "|".join(parts[10:]) or None
+        d1, d2, d3, d4, d5 = data5
         values = (
-            epoch, last_at, parts[1] or None, parts[2] or None, parts[3] or None, parts[4],
-            data5[0] or None, data5[1] or None, data5[2] or None, data5[3] or None, data5[4] or None,
-            "|".join(extra) if extra else None,
+            epoch, last_at, callid, queue or None, agent or None, event,
+            d1 or None, d2 or None, d3 or None, d4 or None, d5 or None, extra,
         )  # fmt: skip
         text = None
-        if "\\" not in text_line and "\t" not in text_line and "\r" not in text_line:
-            text = f"{epoch_text}\t{last_iso}\t" + "\t".join(
-                [p or "\\N" for p in parts[1:5]] + [p or "\\N" for p in data5]
-            ) + ("\t" + "|".join(extra) if extra else "\t\\N")
+        if "\\" not in line and "\t" not in line and "\r" not in line:
+            text = (
+                f"{epoch_text}\t{last_iso}\t{callid}\t{queue or NULL}\t{agent or NULL}\t{event}\t{d1 or NULL}"
+                f"\t{d2 or NULL}\t{d3 or NULL}\t{d4 or NULL}\t{d5 or NULL}\t{extra or NULL}"
+            )
         yield Row(number, values, flags, text)
     ctx.stats["blank_lines"] = ctx.stats.get("blank_lines", 0) + blank

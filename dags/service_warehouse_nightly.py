@@ -45,7 +45,7 @@ from airflow.sdk import (
 from service_warehouse.orchestration import DAG_ID, MARTS_PUBLISHED, RAW_ASSETS
 from service_warehouse.orchestration import _callbacks as callbacks
 from service_warehouse.orchestration import _tasks as steps
-from service_warehouse.orchestration._cosmos import dbt_task_group, manifest_path
+from service_warehouse.orchestration._cosmos import cross_model_tests, dbt_task_group, manifest_path
 from service_warehouse.orchestration._sensors import LandingSensor
 
 CENTRE_TZ = os.environ.get("SVCWH_CENTRE_TZ", "Asia/Shanghai")
@@ -153,6 +153,11 @@ def service_warehouse_nightly():
         raise steps.NotBuiltYet(f"no dbt manifest at {manifest_path()}: build it with `svcwh dbt-manifest` "
                                 "(service_warehouse.transform.build_manifest) before running the DAG")
 
+    @task
+    def cross_model_checks(plan: dict) -> int:
+        """dbt tests that read several models (relationships, reconciliations), once all are built."""
+        return steps.cross_model_tests(plan["build_schema"], plan["as_of_date"], cross_model_tests())
+
     @task_group(group_id="marts")
     def marts(plan: dict) -> None:
         """Gate the build with the mart suites, then publish it."""
@@ -188,7 +193,7 @@ def service_warehouse_nightly():
     if transform is None:
         transform = transform_unavailable()
     marts_group = marts(plan)
-    raw_group >> transform >> marts_group >> report()
+    raw_group >> transform >> cross_model_checks(plan) >> marts_group >> report()
 
 
 service_warehouse_nightly()

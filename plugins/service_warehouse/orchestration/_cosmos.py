@@ -41,7 +41,13 @@ def execution_mode_name() -> str:
 
 def dbt_env_vars() -> dict[str, str]:
     """Environment of every dbt task, templated per run (Cosmos renders the operators' ``env``)."""
-    env = {"SVCWH_BUILD_SCHEMA": BUILD_SCHEMA, "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
+    env = {
+        "SVCWH_BUILD_SCHEMA": BUILD_SCHEMA,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        # a per-model `dbt build --select m` must not pick up tests that also read a model not
+        # built yet: those run in their own (detached) tasks once all their parents exist
+        "DBT_INDIRECT_SELECTION": "cautious",
+    }
     env.update({key: "{{ svcwh_dbt_env('" + key + "') }}" for key in PROFILE_VARS})
     return env
 
@@ -56,6 +62,24 @@ def operator_args(extra: dict[str, Any] | None = None) -> dict[str, Any]:
     args: dict[str, Any] = {"full_refresh": FULL_REFRESH}
     args.update(extra or {})
     return args
+
+
+def cross_model_tests() -> list[str]:
+    """Names of the dbt tests that read more than one model (relationships, reconciliations).
+
+    A per-model ``dbt build --select m`` leaves them out (indirect selection ``cautious``);
+    they run together once every model is built. Read from the manifest file (no dbt).
+    """
+    import json
+
+    path = manifest_path()
+    if not path.is_file():
+        return []
+    nodes = json.loads(path.read_text())["nodes"].values()
+    return sorted(
+        n["name"] for n in nodes
+        if n["resource_type"] == "test" and len(set(n.get("depends_on", {}).get("nodes", []))) > 1
+    )
 
 
 def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
@@ -90,9 +114,13 @@ def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
+            # watcher: the producer's one `dbt build` runs models and tests; consumers report them
+            test_behavior=TestBehavior.AFTER_EACH if watcher else TestBehavior.BUILD,
             emit_datasets=False,
             enable_mock_profile=False,
+            # tests that read two models run once, after the group (cross_model_tests): one
+            # task per such test would double the task count (measured: docs/DECISIONS.md)
+            should_detach_multiple_parents_tests=False,
         ),
         operator_args=operator_args(),
         **task_group_kwargs,

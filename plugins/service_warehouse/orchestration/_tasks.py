@@ -255,6 +255,15 @@ def publish(build_schema: str, day: date, run_id: str, validation_run_id: Any) -
     return _plain(do_publish(build_schema, run_id, day, validation_run_id))
 
 
+def cross_model_tests(build_schema: str, as_of_date: str, names: list[str]) -> int:
+    """Run the dbt tests that read several models, once all models are built; how many ran."""
+    if not names:
+        return 0
+    run_dbt = _part("service_warehouse.transform", "run_dbt")
+    run_dbt(["test", "--select", *names], build_schema=build_schema, as_of=date.fromisoformat(as_of_date))
+    return len(names)
+
+
 def report() -> dict[str, str]:
     """Build the auditors' index page (and the Data Docs it links); their paths."""
     build_audit_index = _part("service_warehouse.quality", "build_audit_index")

@@ -129,3 +129,12 @@ def test_simulate_again_into_same_landing_replaces_the_days(new_crm, tmp_path):
     simulate(2, START, preset="tiny", defects=config, crm_url=new_crm("again2"), landing_dir=tmp_path)
     assert (tmp_path / "_manifest" / "defects.jsonl").read_text() == first
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.integration
+def test_simulate_refuses_a_second_concurrent_run(histories):
+    url, root = histories["split"]
+    with psycopg.connect(url) as other:
+        other.execute("select pg_advisory_lock(hashtext('svcwh.simulator.run'))")
+        with pytest.raises(SimulatorError, match="another `simulate` run"):
+            simulate(1, crm_url=url, landing_dir=root)

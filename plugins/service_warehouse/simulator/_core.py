@@ -133,6 +133,9 @@ def simulate(
     with connect(crm_url) as conn:
         ensure_schema(conn)
         conn.commit()
+        if not conn.execute("select pg_try_advisory_lock(hashtext('svcwh.simulator.run'))").fetchone()[0]:
+            raise SimulatorError("another `simulate` run is writing this CRM database: wait for it to finish")
+        conn.commit()
         state = load_state(conn)
         if state.config is not None:
             if preset is not None and preset != state.config["preset"]["name"] or seed is not None and seed != state.config["seed"]:

@@ -73,6 +73,8 @@ parts as (
 final as (
     select
         month,
+        (calls_within_threshold + complaints_resolved_within_sla + repairs_timely)::numeric
+            / nullif(calls_offered_net + complaints_resolved + repairs_completed, 0) as overall_service_level,
         calls_within_threshold::bigint as calls_within_threshold,
         calls_offered_net::bigint as calls_offered_net,
         calls_within_threshold::numeric / nullif(calls_offered_net, 0) as call_service_level,
@@ -81,9 +83,7 @@ final as (
         complaints_resolved_within_sla::numeric / nullif(complaints_resolved, 0) as complaint_timely_rate,
         repairs_timely,
         repairs_completed,
-        repairs_timely::numeric / nullif(repairs_completed, 0) as repair_timely_rate,
-        (calls_within_threshold + complaints_resolved_within_sla + repairs_timely)::numeric
-            / nullif(calls_offered_net + complaints_resolved + repairs_completed, 0) as overall_service_level
+        repairs_timely::numeric / nullif(repairs_completed, 0) as repair_timely_rate
     from parts
 )
 

@@ -314,7 +314,8 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
         if ("repairs", "work_orders.jsonl") not in faulted and wo_lines:
             wo_lines = X.inject_work_orders(wo_lines, X.day_rng_for_defects(seed, day, "wo"), defect_cfg.rate, manifest,
                                             f"repairs/{rel_day}/work_orders.jsonl")
-        future = X.inject_crm(surveys, history, invoices, complaints, future, X.day_rng_for_defects(seed, day, "crm"), t1, manifest)
+        future = X.inject_crm(surveys, history, invoices, complaints, future, X.day_rng_for_defects(seed, day, "crm"), t1, manifest,
+                              defect_cfg.rate)
     files: dict[str, bytes] = {
         f"calls/{rel_day}/Master.csv": b"".join(cdr),
         f"calls/{rel_day}/hotline.csv": b"".join(r for r in cdr if r.startswith(b'"hotline"')),

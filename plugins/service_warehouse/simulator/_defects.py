@@ -123,11 +123,20 @@ def _plan(rng: random.Random, kinds: list[str], eligible: Mapping[str, list[int]
     i = 0
     while len(chosen) < want and order:
         kind = order[i % len(order)]
-        pool = [r for r in eligible.get(kind, []) if r not in used]
-        if not pool:
-            order.remove(kind)
-            continue
-        row = pool[rng.randrange(len(pool))]
+        candidates = eligible.get(kind, [])
+        row = None
+        for _ in range(20):  # a few random draws first: files can have 100 000 lines
+            if candidates:
+                pick = candidates[rng.randrange(len(candidates))]
+                if pick not in used:
+                    row = pick
+                    break
+        if row is None:
+            pool = [r for r in candidates if r not in used]
+            if not pool:
+                order.remove(kind)
+                continue
+            row = pool[rng.randrange(len(pool))]
         used.add(row)
         chosen.append((row, kind))
         i += 1
@@ -351,7 +360,7 @@ def truncate(data: bytes, rng: random.Random) -> bytes:
 # --- CRM ----------------------------------------------------------------------------------------
 
 def inject_crm(surveys: list[dict], history: list[dict], invoices: dict[str, dict], complaints: dict[str, dict],
-               future_events: list, rng: random.Random, t1: int, manifest: Manifest) -> list:
+               future_events: list, rng: random.Random, t1: int, manifest: Manifest, rate: float = 0.0) -> list:
     """Faults in the day's CRM writes; returns the future events (adjusted to keep the faults)."""
     new = sorted(k for k, v in complaints.items() if v["received_at"] >= t1 - 86400)  # received today
     if new:  # a complaint filed under a customer id the CRM does not have (every later version too)
@@ -361,9 +370,10 @@ def inject_crm(surveys: list[dict], history: list[dict], invoices: dict[str, dic
                          if e[1] == "complaint" and e[2] == key else e for e in future_events]
         manifest.add("crm", "crm.complaints", None, key, "unknown_customer")
     if surveys:
-        picks = rng.sample(range(len(surveys)), min(3, len(surveys)))
         kinds = ["unknown_enum", "future_timestamp", "unknown_customer"]
-        for i, kind in zip(picks, kinds):
+        picks = rng.sample(range(len(surveys)), min(max(3, round(rate * len(surveys))), len(surveys)))
+        for n, i in enumerate(picks):
+            kind = kinds[n % len(kinds)]
             s = surveys[i]
             if kind == "unknown_enum":
                 s["channel"] = "fax"
@@ -372,8 +382,8 @@ def inject_crm(surveys: list[dict], history: list[dict], invoices: dict[str, dic
             else:
                 s["customer_id"] = "C9999998"
             manifest.add("crm", "crm.surveys", None, s["survey_id"], kind)
-    if history:
-        h = history[rng.randrange(len(history))]
+    for i in rng.sample(range(len(history)), min(max(1, round(rate * len(history))), len(history))):
+        h = history[i]
         h["status"] = "pending"
         manifest.add("crm", "crm.complaint_status_history", None, h["complaint_id"], "unknown_enum")
     fresh = [k for k, v in invoices.items() if v["paid_at"] is None and v["invoiced_at"] < t1]

@@ -132,11 +132,17 @@ def already_loaded(conn, table: CrmTable, lower: datetime, upper: datetime, day:
     Both the loaded versions (in raw) and the quarantined ones count: a version read once is
     not read again because it falls in the next night's overlap window.
     """
+    batches = [
+        r[0]
+        for r in conn.execute(
+            "select batch_id from audit.load_batches where source = 'crm' and status = 'loaded' and logical_date < %s",
+            (day,),
+        )
+    ]
     rows = conn.execute(
-        f"select r.{table.key}::text, r.updated_at from {table.raw_table} r "
-        "join audit.load_batches b on b.batch_id = r._batch_id "
-        "where b.status = 'loaded' and b.logical_date < %s and r.updated_at > %s and r.updated_at <= %s",
-        (day, lower, upper),
+        f"select {table.key}::text, updated_at from {table.raw_table} "
+        "where updated_at > %s and updated_at <= %s and _batch_id = any(%s)",
+        (lower, upper, batches),
     ).fetchall()
     seen = {_version_key(k, u) for k, u in rows}
     rejected = conn.execute(

@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
+from psycopg.copy import QueuedLibpqWriter
+
 from service_warehouse.config import get_settings
 from service_warehouse.errors import ServiceWarehouseError, SourceFileError
 from service_warehouse.loaders import _crm
@@ -48,6 +50,10 @@ RAW_TABLES = {
     "calls": tuple(table for _, table, _ in SOURCE_FILES["calls"]),
     "repairs": tuple(table for _, table, _ in SOURCE_FILES["repairs"]),
 }
+
+
+#: A batch that loads at least this many rows refreshes the planner statistics of its tables.
+ANALYZE_AFTER_ROWS = 100_000
 
 
 class LoadError(ServiceWarehouseError):
@@ -216,6 +222,10 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
                             (batch_id, f["source_file"], f.get("size_bytes"), f.get("sha256"), f["rows_read"],
                              f["rows_loaded"], f["rows_quarantined"], _json(f.get("details", {})))
                         )  # fmt: skip
+            if totals.loaded >= ANALYZE_AFTER_ROWS:
+                # fresh statistics after a big batch, so the next night's overlap check plans well
+                for table in RAW_TABLES[source]:
+                    conn.execute(f"analyze {table}")
             result.status = "loaded"
             result.rows_read, result.rows_loaded, result.rows_quarantined = totals.read, totals.loaded, totals.quarantined
             result.files, result.details = file_rows, details
@@ -353,7 +363,7 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
             suffix = f"\t{batch_id}\t{ctx.logical_date.isoformat()}\t{table.source_file}\t".encode()
             names = ", ".join((*table.columns, *LINEAGE))
             stats: dict = {}
-            with cursor.copy(f"copy {table.raw_table} ({names}) from stdin") as copy:
+            with cursor.copy(f"copy {table.raw_table} ({names}) from stdin", writer=QueuedLibpqWriter(cursor)) as copy:
                 chunk: list[bytes] = []
                 size = 0
                 for number, body, rejected in _crm.stream_table(crm, table, lower, upper, prev, skip, ctx):

@@ -19,14 +19,24 @@ live as (
         on cdr._batch_id = live_batches.batch_id
 ),
 
-ranked as (
+fingerprinted as (
     select
         live.*,
-        dense_rank() over (
-            partition by uniqueid, channel, dstchannel, lastapp, lastdata, dst, start_at, end_at, sequence
-            order by _batch_id desc
-        ) as _copy_rank
+        md5(row(uniqueid, channel, dstchannel, lastapp, lastdata, dst, start_at, end_at, sequence)::text)
+            as leg_fingerprint
     from live
+),
+
+-- an anti-join, not a window filter: the planner estimates it well at scale
+deduplicated as (
+    select fingerprinted.*
+    from fingerprinted
+    where not exists (
+        select 1
+        from fingerprinted as later_copy
+        where later_copy.leg_fingerprint = fingerprinted.leg_fingerprint
+            and later_copy._batch_id > fingerprinted._batch_id
+    )
 ),
 
 final as (
@@ -62,8 +72,7 @@ final as (
         _source_file as source_file,
         _line_number as line_number,
         array_to_string(_flags, ',') as flags
-    from ranked
-    where _copy_rank = 1
+    from deduplicated
 )
 
 select * from final

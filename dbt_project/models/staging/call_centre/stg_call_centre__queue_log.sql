@@ -19,16 +19,25 @@ live as (
         on queue_log._batch_id = live_batches.batch_id
 ),
 
-ranked as (
+fingerprinted as (
     select
         live.*,
-        dense_rank() over (
-            partition by
-                event_epoch, callid, queuename, agent, event,
-                data1, data2, data3, data4, data5, data_extra
-            order by _batch_id desc
-        ) as _copy_rank
+        -- the whole line; row()::text tells NULL from '' apart
+        md5(row(event_epoch, callid, queuename, agent, event, data1, data2, data3, data4, data5, data_extra)::text)
+            as line_fingerprint
     from live
+),
+
+-- an anti-join, not a window filter: the planner estimates it well at scale
+deduplicated as (
+    select fingerprinted.*
+    from fingerprinted
+    where not exists (
+        select 1
+        from fingerprinted as later_copy
+        where later_copy.line_fingerprint = fingerprinted.line_fingerprint
+            and later_copy._batch_id > fingerprinted._batch_id
+    )
 ),
 
 final as (
@@ -55,8 +64,7 @@ final as (
         _source_file as source_file,
         _line_number as line_number,
         array_to_string(_flags, ',') as flags
-    from ranked
-    where _copy_rank = 1
+    from deduplicated
 )
 
 select * from final

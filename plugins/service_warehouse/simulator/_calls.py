@@ -348,7 +348,7 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
         if rng.random() < 0.05:
             patience = rng.uniform(0, 4.9)  # hangs up during the greeting
         else:
-            patience = rng.expovariate(1 / 150)
+            patience = 15 + rng.expovariate(1 / 150)  # most callers wait out a short queue
         pos = 1 + int((origpos - 1) * rng.random() * 0.5)
         if best is None:
             wait = rng.randint(0, 3)

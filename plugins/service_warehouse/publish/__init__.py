@@ -16,10 +16,11 @@ from service_warehouse.publish._publish import (
     live_schema,
     publish,
 )
-from service_warehouse.publish._roles import ROLES, apply_role_passwords, password_variable
+from service_warehouse.publish._roles import PASSWORD_VARIABLES, ROLES, apply_role_passwords, password_variable
 
 __all__ = [
     "BUILD_SCHEMAS",
+    "PASSWORD_VARIABLES",
     "PUBLISHED_SCHEMA",
     "ROLES",
     "Publication",

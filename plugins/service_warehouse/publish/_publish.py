@@ -118,6 +118,7 @@ def publish(build_schema: str, run_id: str, logical_date: dt.date | str, validat
             f"publish of {build_schema} for run {run_id}: the marts views stayed locked by readers through "
             f"{attempts} attempts (lock timeout {_lock_timeout()}); the previous marts are still published")
     _refresh_reports(run_id)
+    _passwords()
     log.info("published %d marts from %s for run %s (publication %d)", len(models), build_schema, run_id,
              publication.publication_id)
     return publication
@@ -203,6 +204,18 @@ def _publish_once(build_schema: str, run_id: str, day: dt.date, validation_run_i
                 """, {"day": day, "run_id": run_id, "schema": build_schema, "models": models,
                       "vrid": validation_run_id}).fetchone()
     return Publication(row[0], run_id, day, build_schema, tuple(models), validation_run_id, row[1])
+
+
+def _passwords() -> None:
+    """Role passwords from the environment (compose sets them); the publication stands without."""
+    import psycopg
+
+    from service_warehouse.publish._roles import apply_role_passwords
+
+    try:
+        apply_role_passwords()
+    except psycopg.errors.InsufficientPrivilege as exc:
+        log.warning("publish: cannot set the role passwords from SVCWH_<ROLE>_PASSWORD: %s", exc)
 
 
 def _refresh_reports(run_id: str) -> None:

@@ -12,8 +12,6 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from psycopg.copy import QueuedLibpqWriter
-
 from service_warehouse.sources import Rejected, Row
 
 LINEAGE = ("_batch_id", "_logical_date", "_source_file", "_line_number", "_flags")
@@ -100,8 +98,7 @@ def copy_rows(
     suffix = f"\t{batch_id}\t{logical_date.isoformat()}\t{copy_text(source_file)}\t"
     chunk: list[str] = []
     size = 0
-    # the queued writer sends from a thread: parsing goes on while the server takes the data
-    with cursor.copy(f"copy {table} ({names}) from stdin", writer=QueuedLibpqWriter(cursor)) as copy:
+    with cursor.copy(f"copy {table} ({names}) from stdin") as copy:
         write_row = copy.write_row
         for item in items:
             if type(item) is Row:

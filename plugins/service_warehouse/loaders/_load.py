@@ -20,8 +20,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
-from psycopg.copy import QueuedLibpqWriter
-
 from service_warehouse.config import get_settings
 from service_warehouse.errors import ServiceWarehouseError, SourceFileError
 from service_warehouse.loaders import _crm
@@ -363,7 +361,7 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
             suffix = f"\t{batch_id}\t{ctx.logical_date.isoformat()}\t{table.source_file}\t".encode()
             names = ", ".join((*table.columns, *LINEAGE))
             stats: dict = {}
-            with cursor.copy(f"copy {table.raw_table} ({names}) from stdin", writer=QueuedLibpqWriter(cursor)) as copy:
+            with cursor.copy(f"copy {table.raw_table} ({names}) from stdin") as copy:
                 chunk: list[bytes] = []
                 size = 0
                 for number, body, rejected in _crm.stream_table(crm, table, lower, upper, prev, skip, ctx):

@@ -187,3 +187,17 @@ def test_load_day_readers_see_the_old_day_until_the_new_one_commits(calls_day, s
     assert result.status == "loaded"
     assert seen == [[(272, 1)], [(300,)]]  # the old batch, whole, while the new one is being written
     assert sql("select distinct _batch_id from raw.cdr") == [(result.batch_id,)]
+
+
+def test_svcwh_load_command_reports_and_exits_1_on_a_failed_batch(calls_day, capsys):
+    from service_warehouse.cli import main
+
+    main(["load", "--date", "2026-08-03", "--source", "calls"])  # identical files: skipped, exit 0
+    assert "skipped" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        main(["load", "--date", "2026-08-04", "--source", "calls"])
+    assert exit_info.value.code == 1
+    assert "missing_day" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["load", "--up-to", "2026-08-04", "--force"])
+    assert exit_info.value.code == 2  # --force goes with --date

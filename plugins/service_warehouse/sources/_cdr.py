@@ -24,8 +24,6 @@ from service_warehouse.sources._common import (
     RowFault,
     decode_flagged,
     file_fault,
-    parse_int,
-    parse_naive,
     physical_lines,
     quoted_records,
     raw_text,

@@ -11,7 +11,6 @@ Execution mode: see docs/DECISIONS.md ("Airflow: Cosmos execution mode") for the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,6 @@ PROFILE_VARS = ("WAREHOUSE_HOST", "WAREHOUSE_PORT", "WAREHOUSE_USER", "WAREHOUSE
 def manifest_path() -> Path:
     """Where ``dbt parse`` writes the manifest Cosmos loads."""
     return get_settings().dbt_project_dir / "target" / "manifest.json"
-
-
-def execution_mode_name() -> str:
-    """``local`` (default) or ``watcher``: ``SVCWH_COSMOS_MODE`` overrides the measured choice."""
-    mode = os.environ.get("SVCWH_COSMOS_MODE", "local").strip().lower()
-    if mode not in ("local", "watcher"):
-        raise ValueError(f"SVCWH_COSMOS_MODE={mode!r}: choose 'local' or 'watcher'")
-    return mode
 
 
 def dbt_env_vars() -> dict[str, str]:
@@ -91,7 +82,6 @@ def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
     project_dir = get_settings().dbt_project_dir
-    watcher = execution_mode_name() == "watcher"
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(
@@ -109,13 +99,12 @@ def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
             profiles_yml_filepath=project_dir / "profiles.yml",
         ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER if watcher else ExecutionMode.LOCAL,
+            execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # watcher: the producer's one `dbt build` runs models and tests; consumers report them
-            test_behavior=TestBehavior.AFTER_EACH if watcher else TestBehavior.BUILD,
+            test_behavior=TestBehavior.BUILD,  # one task per model: `dbt build` runs it and its tests
             emit_datasets=False,
             enable_mock_profile=False,
             # tests that read two models run once, after the group (cross_model_tests): one

@@ -124,6 +124,27 @@ def _report(conn, label: str, run: dict) -> list[tuple]:
     return lines
 
 
+def _parse_only(landing: Path, day: date) -> dict[str, tuple[int, float]]:
+    """Rows and seconds of the parsers alone (no database) on one day's files: the client's share."""
+    from service_warehouse.config import get_settings
+    from service_warehouse.loaders._landing import SOURCE_FILES
+    from service_warehouse.loaders._load import PARSERS
+    from service_warehouse.sources import ParseContext
+
+    settings = get_settings()
+    out = {}
+    for source, files in SOURCE_FILES.items():
+        rows, seconds = 0, 0.0
+        for name, _, key in files:
+            ctx = ParseContext(name, day, settings.centre_tz, settings.cdr_tz)
+            began = time.perf_counter()
+            with (landing / source / day.isoformat() / name).open("rb") as stream:
+                rows += sum(1 for _ in PARSERS[key][0](stream, ctx))
+            seconds += time.perf_counter() - began
+        out[source] = (rows, seconds)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30, help="days in the month (default 30)")
@@ -162,6 +183,7 @@ def main() -> None:
     ensure_ready()
 
     runs = {"day": _run_child(args, "day"), "month": _run_child(args, "month")}
+    parse_only = _parse_only(landing, START)
     big_size = None
     if args.big:
         big_landing = Path(args.data_dir) / "big_landing"
@@ -188,6 +210,9 @@ def main() -> None:
     for label, source, n, rows, seconds, rate, bare_s, bare_rate, ratio, size in lines:
         print(f"{label:6} {source:8} {n:7d} {rows:10d} {seconds:9.2f} {rate:14,.0f} {bare_s:7.2f} {bare_rate:17,.0f} "
               f"{ratio:6.0%} {size / 1e6:7.1f}")  # fmt: skip
+    print()
+    for source, (rows, seconds) in parse_only.items():
+        print(f"parsers alone, day 1 {source:8}: {rows:9d} rows in {seconds:6.2f} s = {rows / seconds:10,.0f} rows/s (no database)")
     print()
     for label, run in runs.items():
         extra = f" (calls files {big_size / 1e6:.0f} MB)" if label == "big" and big_size else ""

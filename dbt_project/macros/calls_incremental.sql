@@ -126,6 +126,8 @@
                 or stored.outcome is distinct from {{ calls_outcome('stored.exit_event', 'stored.wait_seconds', 'stored.answered_at is not null') }}
                 or stored.is_answered_within_threshold is distinct from
                     {{ calls_within_threshold('stored.answered_at is not null', 'stored.wait_seconds') }}
+                -- a new repeat window changes repeats everywhere: every date is rebuilt
+                or stored.repeat_window_days is distinct from {{ window }}
         ),
         wanted as (
             select local_date from widened

@@ -107,6 +107,7 @@ final as (
         enriched.qa_is_fatal_error::boolean as qa_is_fatal_error,
         enriched.has_cdr::boolean as has_cdr,
         enriched.linkedid::text as linkedid,
+        (select extract(day from length) from repeat_window)::integer as repeat_window_days,
         enriched.source_batch_id::bigint as source_batch_id
     from enriched
 )

@@ -59,6 +59,8 @@ def test_load_day_loads_every_file_with_lineage_and_audit(calls_day, sql):
     assert sql("select line_number, reason, source_file from audit.quarantine where batch_id = %s", (batch,)) == [
         (4, "bad_number", "calls/2026-08-03/qa_evaluations.csv")
     ]
+    [(raw_text, detail)] = sql("select raw_text, detail from audit.quarantine where batch_id = %s", (batch,))
+    assert "坏分数" in raw_text and "greeting" in detail  # readable: decoded as the file's GBK
     row = sql(
         "select status, run_id, rows_read, rows_loaded, rows_quarantined, details ->> 'qa_encoding', finished_at is not null "
         "from audit.load_batches where batch_id = %s",

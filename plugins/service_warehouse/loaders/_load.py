@@ -291,6 +291,7 @@ def _record_skipped(conn, result: BatchResult, files, same: int, run_id, started
 
 
 def _load_files(conn, ctx: ParseContext, batch_id: int, files, spool) -> tuple[Counts, list[dict], dict]:
+    """Parse each landed file as a stream straight into its raw table (calls, repairs)."""
     totals = Counts()
     file_rows = []
     details: dict = {"files": {}, "cdr_time_zone": str(ctx.cdr_tz)}
@@ -333,6 +334,7 @@ def crm_bounds(conn, day: date) -> tuple[dict[str, datetime | None], datetime]:
 
 
 def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, list[dict], dict]:
+    """Extract each CRM table's window in one repeatable-read snapshot, CRM COPY → raw COPY."""
     from service_warehouse.warehouse import crm_url
 
     lowers, upper = crm_bounds(conn, ctx.logical_date)

@@ -25,7 +25,6 @@ from service_warehouse.sources._common import (
     parse_int,
     physical_lines,
     quoted_records,
-    raw_text,
     strict_csv_ok,
 )
 
@@ -75,6 +74,11 @@ def parse_qa(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
     ctx.stats["encoding_records"] = counts
     stream.seek(0)
     bad_class = "other" if encoding == "utf-8" else "utf8"
+
+    def as_text(record: bytes) -> str:
+        # quarantined text in the file's own encoding, so an auditor can read it
+        return record.decode(encoding, "backslashreplace").replace("\x00", "\\x00")
+
     records = quoted_records(physical_lines(stream, ctx.path), accept=strict_csv_ok)
     header: dict[str, int] | None = None
     width = 0
@@ -88,32 +92,32 @@ def parse_qa(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejected]:
             header, width = _header(record, encoding, number, ctx.path)
             continue
         if not balanced:
-            yield Rejected(number, "bad_quoting", "unclosed quote: the record never ends", raw_text(record))
+            yield Rejected(number, "bad_quoting", "unclosed quote: the record never ends", as_text(record))
             continue
         if _classify(record) == bad_class:
             other = "not UTF-8" if encoding == "utf-8" else "UTF-8"
-            yield Rejected(number, "bad_encoding", f"record is {other} in a file detected as {encoding}", raw_text(record))
+            yield Rejected(number, "bad_encoding", f"record is {other} in a file detected as {encoding}", as_text(record))
             continue
         try:
             text = record.decode(encoding)
             fields = next(csv.reader([text], strict=True))
         except UnicodeDecodeError as exc:
-            yield Rejected(number, "bad_encoding", f"not valid {encoding}: {exc.reason} at byte {exc.start}", raw_text(record))
+            yield Rejected(number, "bad_encoding", f"not valid {encoding}: {exc.reason} at byte {exc.start}", as_text(record))
             continue
         except csv.Error as exc:
-            yield Rejected(number, "bad_quoting", f"CSV quoting: {exc}", raw_text(record))
+            yield Rejected(number, "bad_quoting", f"CSV quoting: {exc}", as_text(record))
             continue
         if len(fields) != width:
-            yield Rejected(number, "wrong_column_count", f"{len(fields)} columns, the header has {width}", raw_text(record))
+            yield Rejected(number, "wrong_column_count", f"{len(fields)} columns, the header has {width}", as_text(record))
             continue
         values = {name: fields[i].strip() for name, i in header.items()}
         try:
             row = _typed(values, ctx)
         except RowFault as fault:
-            yield Rejected(number, fault.reason, fault.detail, raw_text(record))
+            yield Rejected(number, fault.reason, fault.detail, as_text(record))
             continue
         if row[0] in seen:
-            yield Rejected(number, "duplicate_id", f"evaluation_id {row[0]} appears earlier in the file", raw_text(record))
+            yield Rejected(number, "duplicate_id", f"evaluation_id {row[0]} appears earlier in the file", as_text(record))
             continue
         seen.add(row[0])
         yield Row(number, (*row, encoding))

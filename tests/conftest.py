@@ -23,17 +23,19 @@ os.environ.setdefault("SVCWH_PG_PORT", os.environ.get("SVCWH_TEST_PG_PORT", "554
 os.environ.pop("WAREHOUSE_URL", None)
 os.environ.pop("CRM_URL", None)
 # --- Airflow settings (owned by the orchestration part): env only, set before any airflow import.
-# Airflow reads its config once, at first import: metadata in database `airflow` of the test
-# server, AIRFLOW_HOME under the test data dir, the repo's DAG folder.
-_AIRFLOW_HOME = Path(os.environ["SVCWH_DATA_DIR"]) / "airflow"
+# Airflow reads its config once, at first import. Each test session gets Airflow metadata and an
+# AIRFLOW_HOME of its own (database airflow_test_<pid> on the test server, created and dropped by
+# the airflow_db fixture): sessions running at the same time must not clear each other's runs.
+_AIRFLOW_DB = f"airflow_test_{os.getpid()}"
+_AIRFLOW_HOME = Path(os.environ["SVCWH_DATA_DIR"]) / "airflow" / _AIRFLOW_DB
 os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
 os.environ.setdefault(
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-    f"postgresql+psycopg://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/airflow",
+    f"postgresql+psycopg://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/{_AIRFLOW_DB}",
 )
 os.environ.setdefault(
     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
-    f"postgresql+psycopg_async://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/airflow",
+    f"postgresql+psycopg_async://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/{_AIRFLOW_DB}",
 )
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(_AIRFLOW_HOME / "plugins"))

@@ -1,19 +1,34 @@
-"""Fixtures for the DAG tests: Airflow's metadata database on the test server."""
+"""Fixtures for the DAG tests: Airflow's metadata database of this test session."""
 
 from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 
 @pytest.fixture(scope="session")
 def airflow_db(pg_server):
-    """Database ``airflow`` on the test server, migrated (Airflow's env is set in tests/conftest.py)."""
+    """This session's Airflow metadata database (named in tests/conftest.py), migrated; dropped after."""
     import psycopg
 
+    name = urlsplit(os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]).path.lstrip("/")
     with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as conn:
-        if not conn.execute("select 1 from pg_database where datname = 'airflow'").fetchone():
-            conn.execute("create database airflow")
+        conn.execute(f'drop database if exists "{name}" with (force)')
+        conn.execute(f'create database "{name}"')
     from airflow.utils.db import upgradedb
 
     upgradedb()
-    return pg_server.dsn("airflow")
+    yield pg_server.dsn(name)
+    from airflow import settings
+
+    if settings.engine is not None:
+        settings.engine.dispose()
+    with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+    home = Path(os.environ["AIRFLOW_HOME"])
+    if home.name.startswith("airflow_test_"):
+        shutil.rmtree(home, ignore_errors=True)

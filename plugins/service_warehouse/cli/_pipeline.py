@@ -102,6 +102,14 @@ def _simulate_history(days: int, start: date) -> None:
     console.print(f"Simulated history {start} … {last}: landed")
 
 
+def _checked(fn, *args):
+    """Call a parser; its ValueError becomes a usage error naming the bad value."""
+    try:
+        return fn(*args)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def register(app: typer.Typer) -> None:
     """Add the pipeline verbs to ``svcwh``."""
 
@@ -115,7 +123,7 @@ def register(app: typer.Typer) -> None:
         from service_warehouse.orchestration._summary import collect, render
         from service_warehouse.warehouse import ensure_ready
 
-        first = parse_day(start, "--start")
+        first = _checked(parse_day, start, "--start")
         last = first + timedelta(days=days - 1)
         ensure_ready()
         missing = missing_parts()
@@ -150,16 +158,16 @@ def register(app: typer.Typer) -> None:
         if date_ and (from_ or to):
             raise typer.BadParameter("give either --date or --from/--to, not both")
         if date_:
-            first = last = parse_day(date_, "--date")
+            first = last = _checked(parse_day, date_, "--date")
         elif from_ and to:
-            first, last = parse_day(from_, "--from"), parse_day(to, "--to")
+            first, last = _checked(parse_day, from_, "--from"), _checked(parse_day, to, "--to")
             if last < first:
                 raise typer.BadParameter(f"--to {last} is before --from {first}")
         else:
             raise typer.BadParameter("give --date D, or --from D1 --to D2")
         conf: dict = {"full_refresh": full_refresh}
         if sources:
-            conf["sources"] = selected_sources({"sources": sources})
+            conf["sources"] = _checked(selected_sources, {"sources": sources})
         ensure_ready()
         if "dbt transform" not in missing_parts():
             _ensure_manifest()

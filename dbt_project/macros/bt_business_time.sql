@@ -8,7 +8,8 @@
     elapsed on the clock at the interval's start / end since the first interval.
 
     bt_clock_position(instant, intervals): lateral join giving `position_seconds` — the clock's
-    reading at an instant (it stands still outside business hours).
+    reading at an instant (it stands still outside business hours; 0 before the first interval,
+    e.g. a complaint received early on the first day of the range, after a weekend or holiday).
 
     bt_instant_at_position(position, intervals): lateral join giving `instant_at` — the first
     instant the clock shows `position`: the interval whose cum_end first reaches it, so a
@@ -48,14 +49,19 @@
 
 {% macro bt_clock_position(instant, intervals, alias) -%}
     left join lateral (
-        select
-            clock.cum_start_seconds
-            + least(greatest(extract(epoch from ({{ instant }}) - clock.interval_start), 0), clock.interval_seconds)
-                as position_seconds
-        from {{ intervals }} as clock
-        where clock.interval_start <= ({{ instant }})
-        order by clock.interval_start desc
-        limit 1
+        -- before the first interval the clock has not started: it reads 0
+        select coalesce(
+            (
+                select
+                    clock.cum_start_seconds
+                    + least(greatest(extract(epoch from ({{ instant }}) - clock.interval_start), 0), clock.interval_seconds)
+                from {{ intervals }} as clock
+                where clock.interval_start <= ({{ instant }})
+                order by clock.interval_start desc
+                limit 1
+            ),
+            0
+        ) as position_seconds
     ) as {{ alias }} on ({{ instant }}) is not null
 {%- endmacro %}
 

@@ -136,14 +136,20 @@ def test_simulated_complaint_sla_in_business_time(world):
     business_rows = met_total = resolved_total = 0
     for cid, raw in world["complaints"].items():
         target = SLA[raw["severity"]]
-        hours = float(target["resolution_target_hours"])
+        hours, response_hours = float(target["resolution_target_hours"]), float(target["response_target_hours"])
         if target["is_business_time"] == "true":
             breach = business_breach(raw["received_at"], hours)
+            response_breach = business_breach(raw["received_at"], response_hours)
             business_rows += 1
         else:
             breach = raw["received_at"] + timedelta(hours=hours)
+            response_breach = raw["received_at"] + timedelta(hours=response_hours)
         mart = marts[cid]
-        assert mart["resolution_breach_at"] == breach, cid
+        assert (mart["resolution_breach_at"], mart["response_breach_at"]) == (breach, response_breach), cid
+        if raw["acknowledged_at"] is not None:
+            expected = business_hours_between(raw["received_at"], raw["acknowledged_at"]) * 60
+            assert abs(float(mart["first_response_business_minutes"]) - expected) < 0.01, cid
+            assert mart["is_response_sla_met"] is (raw["acknowledged_at"] <= response_breach), cid
         if raw["resolved_at"] is not None:
             met = raw["resolved_at"] <= breach
             assert mart["is_resolution_sla_met"] is met, cid

@@ -50,7 +50,7 @@ RAW_TABLES = {
 }
 
 
-#: A batch that loads at least this many rows refreshes the planner statistics of its tables.
+#: A CRM batch that loads at least this many rows refreshes the planner statistics of its tables.
 ANALYZE_AFTER_ROWS = 100_000
 
 
@@ -154,7 +154,9 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
         fault: Exception | None = None
         if source != "crm":
             try:
+                checksum_began = time.perf_counter()
                 files = _day_files(source, day)
+                checksum_seconds = round(time.perf_counter() - checksum_began, 3)
             except SourceFileError as exc:
                 fault = exc
         if fault is None and source != "crm" and not force:
@@ -193,6 +195,7 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
                     totals, file_rows, details = _load_files(conn, ctx, batch_id, files, spool)
                 spool.flush(conn.cursor())
                 old_ids = [r[0] for r in previous]
+                replace_began = time.perf_counter()
                 if old_ids:
                     for table in RAW_TABLES[source]:
                         conn.execute(f"delete from {table} where _batch_id = any(%s)", (old_ids,))
@@ -202,9 +205,12 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
                         (batch_id, old_ids),
                     )
                     result.replaced_batch_id = old_ids[-1]
+                    details["replace_seconds"] = round(time.perf_counter() - replace_began, 3)
                 if source == "crm":
                     _store_watermarks(conn, batch_id, details["watermarks"])
                 details["seconds"] = round(time.perf_counter() - started, 3)
+                if source != "crm":
+                    details["checksum_seconds"] = checksum_seconds
                 details["force"] = force
                 conn.execute(
                     "update audit.load_batches set status = 'loaded', finished_at = now(), rows_read = %s, "
@@ -220,8 +226,8 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
                             (batch_id, f["source_file"], f.get("size_bytes"), f.get("sha256"), f["rows_read"],
                              f["rows_loaded"], f["rows_quarantined"], _json(f.get("details", {})))
                         )  # fmt: skip
-            if totals.loaded >= ANALYZE_AFTER_ROWS:
-                # fresh statistics after a big batch, so the next night's overlap check plans well
+            if source == "crm" and totals.loaded >= ANALYZE_AFTER_ROWS:
+                # fresh statistics after a big extraction, so the next night's overlap check plans well
                 for table in RAW_TABLES[source]:
                     conn.execute(f"analyze {table}")
             result.status = "loaded"
@@ -302,13 +308,16 @@ def _load_files(conn, ctx: ParseContext, batch_id: int, files, spool) -> tuple[C
     for landed, table, parser_key in files:
         parse, columns = PARSERS[parser_key]
         ctx.path, ctx.stats = landed.relative, {}
+        began = time.perf_counter()
         with landed.path.open("rb") as stream:
             counts = copy_rows(
                 cursor, table, columns, parse(stream, ctx),
                 batch_id=batch_id, logical_date=ctx.logical_date, source_file=landed.relative, spool=spool,
             )  # fmt: skip
         totals.add(counts)
-        file_details = {"reasons": counts.reasons, "flags": counts.flags, **ctx.stats}
+        file_details = {
+            "reasons": counts.reasons, "flags": counts.flags, "seconds": round(time.perf_counter() - began, 3), **ctx.stats,
+        }  # fmt: skip
         details["files"][landed.relative] = file_details
         if "encoding" in ctx.stats:
             details["qa_encoding"] = ctx.stats["encoding"]

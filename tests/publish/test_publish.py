@@ -184,3 +184,35 @@ def test_publish_is_atomic_for_readers(state):
     assert {offered == calls for offered, calls in seen} == {True}
     assert len({calls for _, calls in seen}) == 2  # both builds were seen
     assert max(waits) < 2.5
+
+
+def test_publish_behind_a_long_reader_gives_up_cleanly(state, monkeypatch):
+    """A reader holding a mart for long makes publish give up after its attempts, not hang:
+    the previous marts stay published, and other readers are never held longer than the lock timeout."""
+    from service_warehouse.errors import WarehouseError
+
+    monkeypatch.setenv("SVCWH_PUBLISH_LOCK_TIMEOUT", "300ms")
+    live = live_schema()
+    other = "marts_green" if live == "marts_blue" else "marts_blue"
+    vrid = state["green_vrid"] if other == "marts_green" else None
+    if vrid is None:
+        vrid = run_mart_suites(other, "run_long_reader", DAY1).validation_run_id
+    with _conn(state) as conn:
+        before = marts_snapshot(conn)
+    holder = _conn(state)
+    holder.execute("select count(*) from marts.fct_calls")  # transaction left open: holds the view
+    try:
+        start = time.monotonic()
+        with pytest.raises(WarehouseError, match="stayed locked by readers through 2 attempts"):
+            publish(other, "run_long_reader", DAY1, vrid, attempts=2)
+        assert time.monotonic() - start < 10
+        with _conn(state) as conn:
+            start = time.monotonic()
+            conn.execute("select count(*) from marts.call_kpis_daily").fetchone()
+            assert time.monotonic() - start < 1
+    finally:
+        holder.rollback()
+        holder.close()
+    assert live_schema() == live
+    with _conn(state) as conn:
+        assert marts_snapshot(conn) == before

@@ -112,7 +112,8 @@ def publish(build_schema: str, run_id: str, logical_date: dt.date | str, validat
             log.warning("publish: marts views busy (attempt %d of %d), retrying", attempt, attempts)
         except psycopg.errors.DeadlockDetected:
             log.warning("publish: deadlock with a reader (attempt %d of %d), retrying", attempt, attempts)
-        time.sleep(min(2.0 * attempt, 10.0))
+        if attempt < attempts:
+            time.sleep(min(2.0 * attempt, 10.0))
     else:
         raise WarehouseError(
             f"publish of {build_schema} for run {run_id}: the marts views stayed locked by readers through "

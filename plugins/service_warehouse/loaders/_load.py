@@ -227,9 +227,7 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
                              f["rows_loaded"], f["rows_quarantined"], _json(f.get("details", {})))
                         )  # fmt: skip
             if source == "crm" and totals.loaded >= ANALYZE_AFTER_ROWS:
-                # fresh statistics after a big extraction, so the next night's overlap check plans well
-                for table in RAW_TABLES[source]:
-                    conn.execute(f"analyze {table}")
+                _analyze(conn, RAW_TABLES[source])
             result.status = "loaded"
             result.rows_read, result.rows_loaded, result.rows_quarantined = totals.read, totals.loaded, totals.quarantined
             result.files, result.details = file_rows, details
@@ -253,6 +251,18 @@ def load_day(source: str, day: date, run_id: str | None = None, force: bool = Fa
         f": {result.error}" if result.error else "",
     )  # fmt: skip
     return result
+
+
+def _analyze(conn, tables) -> None:
+    """Fresh statistics after a big extraction, so the next night's overlap check plans well.
+
+    Runs after the commit: a failure here is logged, never turned into a failed batch.
+    """
+    for table in tables:
+        try:
+            conn.execute(f"analyze {table}")
+        except Exception as exc:  # noqa: BLE001 - statistics are an optimisation
+            log.warning("analyze %s after the batch failed: %s", table, exc)
 
 
 def _file_dict(f: LandedFile) -> dict:

@@ -91,6 +91,9 @@ def test_run_raw_suite_answer_before_start_fails_naming_the_expectation(gate_env
     report = verdict.report.read_text(encoding="utf-8")
     assert "cdr.answer_at_not_before_start_at" in report and "FAIL" in report
     docs = verdict.data_docs.parent
+    # GX's index lists its pages with scripts from CDNs; ours adds a plain list that works offline
+    index = verdict.data_docs.read_text(encoding="utf-8")
+    assert "svcwh:offline-list" in index and 'href="validations/raw/calls/cdr/' in index
     assert any("answer_at" in p.read_text(encoding="utf-8") and "false" in p.read_text(encoding="utf-8").lower()
                for p in docs.glob("validations/**/*.html"))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import html
 import json
 import logging
 import re
@@ -145,6 +146,7 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
     result = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
     # Data Docs once for all results (UpdateDataDocsAction would rebuild the index per suite)
     ctx.build_data_docs(resource_identifiers=list(result.run_results.keys()))
+    _offline_index(data_docs_index(run_dir))
     rows: list[dict] = []
     for suite_result in result.run_results.values():
         check = by_suite[suite_result.suite_name]
@@ -203,6 +205,33 @@ def _sample_rows(asset: Asset, query: str, url: str) -> list[dict] | None:
     except psycopg.Error as exc:  # a sample is a courtesy: never let it hide the verdict
         log.warning("could not fetch a sample for %s: %s", asset.label, exc)
         return None
+
+
+_OFFLINE_START = "<!-- svcwh:offline-list -->"
+_OFFLINE_END = "<!-- /svcwh:offline-list -->"
+
+
+def _offline_index(index: Path) -> None:
+    """Put a plain list of the validation pages at the top of GX's index page.
+
+    GX fills its index with JavaScript loaded from public CDNs: offline, auditors see an empty
+    list. The per-suite pages carry their content in the HTML, so a plain list of links (no
+    script, no style from the network) makes the Data Docs usable offline.
+    """
+    if not index.is_file():
+        return
+    text = index.read_text(encoding="utf-8")
+    if _OFFLINE_START in text:
+        text = text[: text.index(_OFFLINE_START)] + text[text.index(_OFFLINE_END) + len(_OFFLINE_END):]
+    pages = sorted((index.parent / "validations").glob("**/*.html"))
+    items = "".join(
+        f'<li><a href="{html.escape(p.relative_to(index.parent).as_posix())}">'
+        f"{html.escape(p.relative_to(index.parent / 'validations').as_posix())}</a></li>" for p in pages)
+    block = (f'{_OFFLINE_START}<div style="margin:1rem;font-family:sans-serif"><p><b>Validation results of this '
+             f"run</b> (this list works offline; the table below needs the network):</p><ul>{items}</ul></div>"
+             f"{_OFFLINE_END}")
+    text = text.replace("<body>", "<body>" + block, 1)
+    index.write_text(text, encoding="utf-8")
 
 
 def data_docs_index(run_dir: Path) -> Path:

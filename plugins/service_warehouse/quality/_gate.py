@@ -123,7 +123,8 @@ def run_raw_suite(source: str, batch_ids: list[int], run_id: str, logical_date: 
     thresholds = load_thresholds()
     checks: list[Check] = []
     if ids:
-        label = f"[batch {','.join(map(str, ids))}]"
+        label = (f"[batch {','.join(map(str, ids))}]" if len(ids) <= 5
+                 else f"[{len(ids)} batches {ids[0]}…{ids[-1]}]")  # every id is in validation_runs.batch_ids
         for table in tables:
             checks.append(Check(suites.raw_schema_suite(source, table, thresholds), Asset(f"raw.{table}", "raw", table)))
             checks.append(Check(suites.raw_batch_suite(source, table, thresholds, str(get_settings().centre_tz)),

@@ -89,12 +89,28 @@ _DURATION = re.compile(r"_(seconds|minutes|hours)$")
 _RECONCILE = {
     "call_kpis_daily": ("fct_calls", ["local_date", "queue"],
                         "(f.entered_at at time zone {tz})::date", ["queue"],
-                        {"offered": "count(*)", "answered": "count(*) filter (where f.outcome = 'answered')"}),
+                        {"offered": "count(*)", "answered": "count(*) filter (where f.outcome = 'answered')",
+                         "abandoned": "count(*) filter (where f.outcome = 'abandoned')",
+                         "short_abandons": "count(*) filter (where f.outcome = 'short_abandon')",
+                         "timeouts": "count(*) filter (where f.outcome = 'timeout')"}),
     "complaint_kpis_daily": ("fct_complaints", ["local_date"], "(f.received_at at time zone {tz})::date", [],
                              {"received": "count(*)"}),
     "repair_kpis_monthly": ("fct_repairs", ["month"],
                             "date_trunc('month', f.reported_at at time zone {tz})::date", [],
                             {"orders": "count(*)"}),
+}
+#: Columns of a mart that hold one of the documented values (NULL allowed: not yet known).
+_MART_ENUMS = {
+    "fct_calls": {"outcome": ["answered", "abandoned", "short_abandon", "timeout", "exit_key", "exit_empty"]},
+    "fct_complaints": {"severity": ["low", "medium", "high", "critical"],
+                       "channel": ["phone", "email", "web", "wechat", "sms", "visit", "social"],
+                       "category": ["product_quality", "service_attitude", "billing", "delivery", "repair", "other"],
+                       "status": ["open", "acknowledged", "investigating", "resolved", "closed", "reopened"]},
+    "fct_repairs": {"urgency": ["routine", "emergency"],
+                    "status": ["reported", "dispatched", "in_progress", "completed", "cancelled"],
+                    "inspection_result": ["pass", "fail"]},
+    "dim_customer": {"value_grade": ["A", "B", "C"], "tenure_class": ["new", "established", "loyal"],
+                     "customer_type": ["enterprise", "individual"]},
 }
 #: Within a mart: the left side may not exceed the sum on the right.
 _NOT_ABOVE = {
@@ -152,6 +168,11 @@ def mart_suite(model: str, columns: list[str], *, build_schema: str, available: 
             if column not in _NULLABLE_KEYS:
                 items.append(expectation("ExpectColumnValuesToNotBeNull", f"{model}.{column}.not_null",
                                          "part of the mart's key", "critical", thresholds, column=column))
+    for column, values in _MART_ENUMS.get(model, {}).items():
+        if column in present:
+            items.append(expectation("ExpectColumnValuesToBeInSet", f"{model}.{column}.valid",
+                                     f"{column} is one of the documented values", "critical", thresholds,
+                                     column=column, value_set=values))
     for column in rate_columns(columns, thresholds):
         items.append(expectation("ExpectColumnValuesToBeBetween", f"{model}.{column}.in_0_1",
                                  "rates are fractions in [0, 1]", "critical", thresholds,

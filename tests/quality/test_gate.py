@@ -160,6 +160,9 @@ def test_run_mart_suites_clean_marts_pass(gate_env, green):
      {"call_kpis_daily.reconciles_with_fct_calls"}),
     ("update marts_green.call_kpis_daily set answered = offered + 1 where local_date = '2026-10-04'",
      {"call_kpis_daily.counts_reconcile", "call_kpis_daily.reconciles_with_fct_calls"}),
+    ("update marts_green.fct_calls set outcome = 'dropped'"
+     " where call_id = (select min(call_id) from marts_green.fct_calls where outcome = 'abandoned')",
+     {"fct_calls.outcome.valid", "call_kpis_daily.reconciles_with_fct_calls"}),
     ("update marts_green.dim_customer set phone_masked = '13812345678' where customer_id = 'C000003'",
      {"dim_customer.phone_masked.masked"}),
     ("alter table marts_green.dim_customer add column email text",

@@ -17,6 +17,18 @@
     array[{%- for d in dates -%}'{{ d }}'{{ ", " if not loop.last }}{%- endfor -%}]::date[]
 {%- endmacro %}
 
+{#
+    Every date of the model and of its input: what an incremental run rebuilds when the stored
+    table predates a column the date logic reads (a release added it): a whole rebuild, without
+    a manual --full-refresh.
+#}
+{% macro _calls_missing_columns(required) -%}
+    {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- set missing = [] -%}
+    {%- for column in required if column not in existing -%}{%- do missing.append(column) -%}{%- endfor -%}
+    {{ return(missing) }}
+{%- endmacro %}
+
 {% macro _calls_query_dates(sql) -%}
     {%- set result = run_query(sql) -%}
     {%- set dates = [] -%}
@@ -33,6 +45,11 @@
 #}
 {% macro calls_assembly_rebuild_dates() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
+    {%- if _calls_missing_columns(['source_batch_id', 'local_date']) -%}
+        {{ return(_calls_query_dates(
+            "select local_date from " ~ ref('stg_call_centre__queue_log') ~ " where local_date is not null"
+            ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
+    {%- endif -%}
     {%- set sql -%}
         with
         high_water as (
@@ -77,6 +94,15 @@
 #}
 {% macro calls_fct_rebuild_dates() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
+    {%- set read = ['local_date', 'source_batch_id', 'is_fcr_final', 'caller_digits', 'customer_id', 'agent_id',
+                    'agent_member_name', 'entered_at', 'call_id', 'qa_evaluation_id', 'qa_total_score',
+                    'qa_is_fatal_error', 'outcome', 'exit_event', 'wait_seconds', 'answered_at',
+                    'is_answered_within_threshold', 'repeat_window_days'] -%}
+    {%- if _calls_missing_columns(read) -%}
+        {{ return(_calls_query_dates(
+            "select local_date from " ~ ref('int_queue_calls_assembled')
+            ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
+    {%- endif -%}
     {%- set window = policy('repeat_contact_window_days') ~ '::integer' -%}
     {%- set sql -%}
         with

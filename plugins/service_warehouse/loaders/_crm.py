@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from service_warehouse.sources import Rejected
 
@@ -228,8 +230,10 @@ def _unescape(field: bytes) -> str:
 
 def stream_table(
     crm_conn, table: CrmTable, lower: datetime | None, upper: datetime, previous: datetime | None, skip: set[bytes], ctx
-):
-    """Yield (line number, COPY text row bytes | None, Rejected | None) for ``crm.<table>``.
+) -> Iterator[tuple[int, bytes | None, Any]]:
+    """Yield (row number, COPY text row bytes | None, Rejected | None) for ``crm.<table>``.
+
+    The last item is (-1, None, stats) with ``overlap_skipped``.
 
     Rows with ``lower < updated_at <= upper``, checked by :func:`fault_sql` in the CRM; versions
     in ``skip`` (taken by an earlier night, seen again in the overlap window) are left out and

@@ -25,8 +25,7 @@ def airflow_db(pg_server):
     yield pg_server.dsn(name)
     from airflow import settings
 
-    if settings.engine is not None:
-        settings.engine.dispose()
+    settings.dispose_orm()  # close Airflow's sessions before their database goes
     with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
     home = Path(os.environ["AIRFLOW_HOME"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import subprocess
+import sys
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -18,7 +19,12 @@ from rich.console import Console
 
 from service_warehouse.errors import ServiceWarehouseError
 
-console = Console()
+# wide enough for the summary table when the output is a file or a CI log
+console = Console() if sys.stdout.isatty() else Console(width=120)
+
+
+class RunFailed(ServiceWarehouseError):
+    """A DAG run ended in failure (what failed is printed above, from the audit trail)."""
 
 #: The simulated history of the demo (docs/ARCHITECTURE.md, "Calendar").
 DEMO_START = date(2026, 8, 3)
@@ -140,7 +146,7 @@ def register(app: typer.Typer) -> None:
         console.rule("Summary")
         render(collect(), console)
         if not ok:
-            raise typer.Exit(1)
+            raise RunFailed(f"the nightly run for {last} failed: the marts were not published for it (see above)")
 
     @app.command()
     def run(
@@ -173,7 +179,7 @@ def register(app: typer.Typer) -> None:
             _ensure_manifest()
         _airflow_cli.migrate()
         if not _run_days(first, last, conf, "run"):
-            raise typer.Exit(1)
+            raise RunFailed(f"a nightly run between {first} and {last} failed (see above); later days were not run")
 
     @app.command()
     def runs(limit: Annotated[int, typer.Option(help="how many runs")] = 10) -> None:

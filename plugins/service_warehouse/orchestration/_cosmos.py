@@ -41,6 +41,9 @@ def dbt_env_vars() -> dict[str, str]:
         # each task would rewrite manifest.json and run_results.json (≈ 40 % of a small node's
         # dbt CPU, measured); Cosmos reads the result object, and the manifest it copied in
         "DBT_WRITE_JSON": "False",
+        # the task log has dbt's output; a dbt.log in the throw-away project copy only leaks
+        # an open file handle per task
+        "DBT_LOG_LEVEL_FILE": "none",
     }
     env.update({key: "{{ svcwh_dbt_env('" + key + "') }}" for key in PROFILE_VARS})
     return env

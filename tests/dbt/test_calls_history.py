@@ -80,7 +80,7 @@ def test_calls_replaced_day_and_crm_changes_reach_the_marts(history):
         schema = history["schema"]
         gone = conn.execute(f"select count(*) from {schema}.fct_calls where callid = any(%s)", (list(history["dropped"]),)).fetchone()[0]
         temp9 = conn.execute(f"select count(*), count(*) filter (where agent_id = 'A0106') from {schema}.fct_calls where agent_member_name = 'Temp 9'").fetchone()
-        moved = conn.execute(f"select count(*) from {schema}.fct_calls where customer_id = 'C000003' and caller_digits <> '13800000020'").fetchone()[0]
+        moved = conn.execute(f"select count(*) from {schema}.fct_calls as f join intermediate.int_queue_calls_assembled as i using (call_id) where f.customer_id = 'C000003' and i.caller_digits <> '13800000020'").fetchone()[0]
         incremental_temp9 = conn.execute("select count(*) filter (where agent_id is distinct from 'A0106') from calls_incremental.fct_calls where agent_member_name = 'Temp 9'").fetchone()[0]
     assert gone == 0, "calls of the replaced file are still in fct_calls"
     assert temp9[0] > 0 and temp9[0] == temp9[1], "calls of a member name the CRM learned later are not resolved"

@@ -19,12 +19,7 @@ final as (
         address,
         phone,
         {{ crm_phone_digits('phone') }} as phone_digits,
-        case
-            when length({{ crm_national_digits('phone') }}) >= 7
-                then left({{ crm_national_digits('phone') }}, 3)
-                    || '****'
-                    || right({{ crm_national_digits('phone') }}, 4)
-        end as phone_masked,
+        {{ mask_phone('phone') }} as phone_masked,
         email,
         id_number,
         account_manager_id,

@@ -28,10 +28,22 @@ def register(app: typer.Typer) -> None:
     def dbt(
         ctx: typer.Context,
         build_schema: Annotated[
-            str, typer.Option(help="build schema the marts go to (never `marts`, which only holds views)")
-        ] = "marts_blue",
+            str | None,
+            typer.Option(help="build schema for the marts (default: the one that is not live)"),
+        ] = None,
     ) -> None:
-        """Run any dbt command against the warehouse, e.g. `svcwh dbt -- docs generate`."""
+        """Run any dbt command against the warehouse, e.g. `svcwh dbt -- docs generate`.
+
+        The marts go to the build schema that dashboards do not read: never the live one, whose
+        tables the published `marts` views point at (dbt's table swap would drop those views).
+        """
+        from service_warehouse.errors import ServiceWarehouseError
+        from service_warehouse.publish import choose_build_schema, live_schema
         from service_warehouse.transform import run_dbt
 
+        build_schema = build_schema or choose_build_schema()
+        if build_schema == live_schema():
+            raise ServiceWarehouseError(
+                f"{build_schema} is live (the published marts read it): build into the other schema"
+            )
         run_dbt(list(ctx.args), build_schema=build_schema)

@@ -22,6 +22,12 @@ def start() -> None:
     console.print(f"warehouse ready ({where}): [bold]{endpoints.warehouse}[/bold]")
     console.print(f"CRM source database:     {endpoints.crm}")
     console.print(f"Airflow metadata:        {endpoints.airflow}")
+    from service_warehouse.publish import apply_role_passwords
+
+    # roles come from warehouse/sql/040_roles.sql; their passwords only from the environment
+    changed = apply_role_passwords(endpoints.warehouse)
+    if changed:
+        console.print(f"role passwords set from the environment: {', '.join(changed)}")
 
 
 @app.command()

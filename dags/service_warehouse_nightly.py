@@ -12,7 +12,7 @@ previous local day **D** (the run with logical date D 02:00 runs at D+1 02:00).
    loaded (each day its own audited batch), each followed by its raw suite.
 4. **transform** — dbt, one task per model with its tests (Cosmos, from the prebuilt manifest).
 5. **marts** — the mart suites gate the build; publish points the `marts` views at it.
-6. **report** — Data Docs and the auditors' index page.
+6. **report** — the auditors' index page (every run's Data Docs) and the dbt docs.
 
 Manual runs take params: `date` (YYYY-MM-DD, instead of the logical date), `full_refresh`,
 `sources`. Transient faults (database connection) retry with backoff; data faults (a bad file,
@@ -174,9 +174,9 @@ def service_warehouse_nightly():
         publish(plan, gate(plan))
 
     @task
-    def report() -> dict:
-        """Data Docs and the auditors' index page."""
-        return steps.report()
+    def report(plan: dict) -> dict:
+        """The auditors' index page (linking every run's Data Docs) and the dbt docs."""
+        return steps.report(plan["build_schema"], plan["as_of_date"])
 
     # main flow
     plan = prepare()
@@ -193,7 +193,7 @@ def service_warehouse_nightly():
     if transform is None:
         transform = transform_unavailable()
     marts_group = marts(plan)
-    raw_group >> transform >> cross_model_checks(plan) >> marts_group >> report()
+    raw_group >> transform >> cross_model_checks(plan) >> marts_group >> report(plan)
 
 
 service_warehouse_nightly()

@@ -96,6 +96,12 @@ def test_first_run_catches_up_every_landed_day_and_publishes(first_run):
     assert all(status in ("passed", "warning") for *_, status in verdicts), verdicts
     assert _one("select count(*) from audit.pipeline_events where run_id = %s and event = 'run_succeeded'",
                 first_run.run_id) == (1,)
+    # the report: the auditors' index and the dbt docs of the published build
+    from service_warehouse.config import get_settings
+
+    reports = get_settings().reports_dir
+    assert (reports / "index.html").is_file() and (reports / "dbt-docs" / "index.html").is_file()
+    assert (reports / "dbt-docs" / "catalog.json").is_file()
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,7 @@ def collect(url: str | None = None) -> Summary:
         _publication(conn, s)
         _kpis(conn, s)
         _verdict(conn, s)
-    _reports(s, settings.reports_dir, settings.dbt_project_dir)
+    _reports(s, settings.reports_dir)
     return s
 
 
@@ -182,11 +182,11 @@ def _verdict(conn, s: Summary) -> None:
                                 f"{warning} warning failures)")
 
 
-def _reports(s: Summary, reports_dir: Path, dbt_dir: Path) -> None:
+def _reports(s: Summary, reports_dir: Path) -> None:
     index = reports_dir / "index.html"
     s.reports.append(("data-quality report (auditors' index)",
                       str(index) if index.is_file() else f"not built yet ({index})"))
-    docs = dbt_dir / "target" / "index.html"
+    docs = reports_dir / "dbt-docs" / "index.html"
     s.reports.append(("dbt docs", str(docs) if docs.is_file() else f"not generated ({docs})"))
 
 

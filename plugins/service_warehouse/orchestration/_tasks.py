@@ -264,11 +264,27 @@ def cross_model_tests(build_schema: str, as_of_date: str, names: list[str]) -> i
     return len(names)
 
 
-def report() -> dict[str, str]:
-    """Build the auditors' index page (and the Data Docs it links); their paths."""
+def report(build_schema: str, as_of_date: str) -> dict[str, str]:
+    """The auditors' index page (it links the Data Docs of every run) and the dbt docs.
+
+    The dbt docs (``dbt docs generate``: models, columns, tests, lineage and the catalog of the
+    build just published) go to ``<reports>/dbt-docs/index.html``.
+    """
     build_audit_index = _part("service_warehouse.quality", "build_audit_index")
-    path = build_audit_index()
-    return {"audit_index": str(path)} if path is not None else {}
+    run_dbt = _part("service_warehouse.transform", "run_dbt")
+    out: dict[str, str] = {}
+    index = build_audit_index()
+    if index is not None:
+        out["audit_index"] = str(index)
+    docs = dbt_docs_dir()
+    run_dbt(["docs", "generate"], build_schema=build_schema, as_of=date.fromisoformat(as_of_date), target_path=docs)
+    out["dbt_docs"] = str(docs / "index.html")
+    return out
+
+
+def dbt_docs_dir() -> Path:
+    """Where the dbt docs of the last publication are written."""
+    return get_settings().reports_dir / "dbt-docs"
 
 
 def _plain(value: Any) -> Any:

@@ -192,7 +192,7 @@ def register(app: typer.Typer) -> None:
 
         endpoints = ensure_ready()
         table = Table(title=f"Latest runs of {DAG_ID}", title_justify="left")
-        for col in ("run id", "day", "state", "started (UTC)", "ended (UTC)"):
+        for col in ("run id", "day", "state", "ended (UTC)"):
             table.add_column(col)
         try:
             with connect(endpoints.airflow) as conn:
@@ -208,7 +208,7 @@ def register(app: typer.Typer) -> None:
                 day = run_day(logical, dict(conf or {})).isoformat()
             except Exception:
                 day = "?"
-            table.add_row(run_id, day, str(state), f"{started:%Y-%m-%d %H:%M:%S}" if started else "-",
+            table.add_row(run_id, day, str(state),
                           f"{ended:%Y-%m-%d %H:%M:%S}" if ended else "-")
         console.print(table)
         events = recent_events(limit=limit)

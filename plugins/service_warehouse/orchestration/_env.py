@@ -80,8 +80,17 @@ def airflow_env(settings: Settings | None = None, *, start: bool = True) -> dict
 
 
 def child_env(settings: Settings | None = None) -> dict[str, str]:
-    """``os.environ`` plus :func:`airflow_env`: the environment of an ``airflow`` child process."""
-    return {**os.environ, **airflow_env(settings)}
+    """``os.environ`` plus :func:`airflow_env`: the environment of an ``airflow`` child process.
+
+    The interpreter's ``bin`` folder goes first on ``PATH``: ``airflow standalone`` starts its
+    components as ``airflow …`` commands, which must be this venv's.
+    """
+    import sys
+
+    env = {**os.environ, **airflow_env(settings)}
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([venv_bin, *[p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin]])
+    return env
 
 
 def apply_airflow_env(settings: Settings | None = None) -> dict[str, str]:

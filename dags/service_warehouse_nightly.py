@@ -150,8 +150,8 @@ def service_warehouse_nightly():
     @task
     def transform_unavailable() -> None:
         """Stands where the dbt tasks go when no manifest was built: fails with what to do."""
-        raise steps.NotBuiltYet(f"no dbt manifest at {manifest_path()}: build it with `svcwh dbt-manifest` "
-                                "(service_warehouse.transform.build_manifest) before running the DAG")
+        raise steps.NotBuiltYet(f"no dbt manifest at {manifest_path()}: `svcwh demo` and `svcwh run` build it "
+                                "(dbt parse); or call service_warehouse.transform.build_manifest()")
 
     @task
     def cross_model_checks(plan: dict) -> int:
@@ -162,13 +162,16 @@ def service_warehouse_nightly():
     def marts(plan: dict) -> None:
         """Gate the build with the mart suites, then publish it."""
 
+        # the build is as of `as_of_date` (= the run's day, or the last published day when a
+        # backfill of an older day runs later): that is the date the gate and publication record
         @task
         def gate(plan: dict) -> object:
-            return steps.gate(plan["build_schema"], date.fromisoformat(plan["day"]), get_current_context()["run_id"])
+            return steps.gate(plan["build_schema"], date.fromisoformat(plan["as_of_date"]),
+                              get_current_context()["run_id"])
 
         @task(outlets=[MARTS_PUBLISHED])
         def publish(plan: dict, validation_run_id: object) -> object:
-            return steps.publish(plan["build_schema"], date.fromisoformat(plan["day"]),
+            return steps.publish(plan["build_schema"], date.fromisoformat(plan["as_of_date"]),
                                  get_current_context()["run_id"], validation_run_id)
 
         publish(plan, gate(plan))

@@ -32,6 +32,12 @@ run: setup  ## the nightly pipeline over simulated data on the embedded warehous
 test: setup  ## the whole test suite, integration tests included, on the embedded warehouse
 	$(VENV)/bin/pytest
 
+airflow-ui: setup  ## the Airflow UI on the embedded warehouse (prints the URL and login)
+	$(SVCWH) airflow-ui
+
+bench: setup  ## the ingest benchmark (large preset): loader rows/s beside a bare COPY, peak memory
+	$(VENV)/bin/python bench/ingest.py
+
 warehouse-stop:  ## stop the embedded PostgreSQL server
 	$(SVCWH) warehouse stop
 

@@ -84,6 +84,12 @@ def fresh_warehouse(pg_server, request):
     ensure_ready()
     yield url
     mp.undo()
+    import psycopg
+
+    # leave the test server clean: each module's databases go with it
+    with psycopg.connect(pg_server.dsn("postgres"), autocommit=True) as conn:
+        for prefix in ("wh", "crm", "af"):
+            conn.execute(f'drop database if exists "{prefix}_{tag}" with (force)')
 
 
 @pytest.fixture

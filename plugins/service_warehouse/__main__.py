@@ -2,4 +2,5 @@
 
 from service_warehouse.cli import main
 
-main()
+if __name__ == "__main__":  # Airflow's plugin loader imports every .py under a plugins folder
+    main()

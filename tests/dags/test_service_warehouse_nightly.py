@@ -50,6 +50,11 @@ print("PROBE" + json.dumps({"elapsed": elapsed, "touched": touched, "errors": {k
 def dagbag():
     from airflow.dag_processing.dagbag import DagBag
 
+    from service_warehouse.transform import build_manifest
+
+    # the DAG reads dbt_project/target/manifest.json, built ahead (svcwh demo, compose init):
+    # build it here too, so these tests do not depend on a run before them (a fresh clone has none)
+    build_manifest()
     return DagBag(dag_folder=str(DAGS))
 
 

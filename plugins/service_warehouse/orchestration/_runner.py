@@ -36,10 +36,20 @@ def test_run(dag, day: date, conf: dict | None = None, **kwargs):
     ids are expected). Deadlines are for scheduled runs anyway, so the in-process run drops
     them; the DAG file, the scheduler and the UI keep the 07:00 deadline.
     """
+    import os
+
     from service_warehouse.orchestration import logical_datetime
 
     dag.deadline = None
-    return dag.test(logical_date=logical_datetime(day), run_conf=conf or {}, **kwargs)
+    # Cosmos' local operator copies each task's env (build schema, connection, DBT_* flags) into
+    # os.environ for its OpenLineage step and never restores it. Harmless in a worker process of
+    # its own; here every task shares this process, so keep the environment as it was.
+    saved = dict(os.environ)
+    try:
+        return dag.test(logical_date=logical_datetime(day), run_conf=conf or {}, **kwargs)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def run_days(first: date, last: date, conf: dict | None = None) -> list[tuple[date, str]]:

@@ -173,7 +173,7 @@ def build_manifest(
     """
     project = project_dir or get_settings().dbt_project_dir
     _invoke(
-        ["parse"], build_schema=build_schema, as_of=None, url=_parse_url(), target_path=target_path,
+        ["parse", "--write-json"], build_schema=build_schema, as_of=None, url=_parse_url(), target_path=target_path,
         project_dir=project,
     )
     manifest = (target_path or project / "target") / "manifest.json"

@@ -281,15 +281,14 @@ def simulate_calls(day: Day, due_calls: list[tuple[int, dict]], carried: list[tu
                 uid: str, order_key: tuple) -> None:
         duration = int(end - start)
         billsec = int(end - answer) if answer is not None else 0
-        parts = [
-            _q(accountcode).encode(), _q(src).encode(), _q(dst).encode(), _q(dcontext).encode(), clid,
-            _q(channel).encode(), _q(dstchannel).encode(), _q(lastapp).encode(), _q(lastdata).encode(),
-            _q(cdr_fmt.plain(int(start))).encode(),
-            _q(cdr_fmt.plain(int(answer))).encode() if answer is not None else b"",
-            _q(cdr_fmt.plain(int(end))).encode(), str(duration).encode(), str(billsec).encode(),
-            _q(disposition).encode(), b'"DOCUMENTATION"', _q(uid).encode(), b'""',
-        ]
-        record = b",".join(parts) + b"\n"
+        plain = cdr_fmt.plain
+        head = f"{_q(accountcode)},{_q(src)},{_q(dst)},{_q(dcontext)},"
+        tail = (
+            f",{_q(channel)},{_q(dstchannel)},{_q(lastapp)},{_q(lastdata)},\"{plain(int(start))}\","
+            f"{_q(plain(int(answer))) if answer is not None else ''},\"{plain(int(end))}\",{duration},{billsec},"
+            f"{_q(disposition)},\"DOCUMENTATION\",{_q(uid)},\"\"\n"
+        )
+        record = head.encode() + clid + tail.encode()
         if end >= day.t1:
             day.emit(int(end), "carry_cdr", "Master.csv", {"h": record.hex()})
         else:

@@ -79,4 +79,4 @@ def _utc_text(epoch: int) -> str:
 
 
 def _utc_dt(epoch: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=epoch)
+    return datetime.fromtimestamp(epoch, timezone.utc)

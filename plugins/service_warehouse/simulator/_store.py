@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 CRM_COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": (
@@ -156,13 +156,21 @@ def store_events(conn, events: list[Event]) -> None:
             copy.write_row((at, kind, key, seq, json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
 
 
-def _row_values(table: str, row: dict, fmt) -> tuple:
-    out = []
-    for col in CRM_COLUMNS[table]:
-        value = row.get(col)
-        if col in TIME_COLUMNS and isinstance(value, int):
-            value = fmt.dt(value)
-        out.append(value)
+#: Per table: its columns and the positions of those holding UTC epochs (computed once, not per row).
+_PLANS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
+    table: (cols, tuple(i for i, c in enumerate(cols) if c in TIME_COLUMNS)) for table, cols in CRM_COLUMNS.items()
+}
+_UTC = timezone.utc
+
+
+def _row_values(table: str, row: dict, fmt=None) -> tuple:
+    """One row's COPY values in column order; epochs become aware UTC datetimes (C-speed conversion)."""
+    cols, times = _PLANS[table]
+    get = row.get
+    out = [get(c) for c in cols]
+    for i in times:
+        if type(out[i]) is int:
+            out[i] = datetime.fromtimestamp(out[i], _UTC)
     return tuple(out)
 
 

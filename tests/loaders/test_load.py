@@ -203,3 +203,25 @@ def test_svcwh_load_command_reports_and_exits_1_on_a_failed_batch(calls_day, cap
     with pytest.raises(SystemExit) as exit_info:
         main(["load", "--up-to", "2026-08-04", "--force"])
     assert exit_info.value.code == 2  # --force goes with --date
+
+
+
+def test_load_day_leaves_no_unsummarized_brin_range_in_raw(landing, asterisk_samples, land_day, sql):
+    # an unsummarized BRIN range matches every search: the next overlap check or replacement
+    # would read the whole batch again. ~3 MB of queue_log spans many 128-page ranges.
+    queue_log = (asterisk_samples / "queue_log_issabel_ast16_2022-07_excerpt.log").read_bytes()
+    files = {
+        "Master.csv": (asterisk_samples / "cdr_csv_18col_issabel_ast16_queue_calls_excerpt.csv").read_bytes(),
+        "queue_log": queue_log * max(1, 3_000_000 // len(queue_log)),
+        "qa_evaluations.csv": QA,
+    }
+    land_day(landing, "calls", date(2026, 9, 1), files)
+    load_day("calls", date(2026, 9, 1)).raise_for_status()
+    # the function summarizes what is left and says how many ranges that was (so: called once)
+    summarized_now = sql(
+        "select i.indexrelid::regclass::text, brin_summarize_new_values(i.indexrelid) from pg_index i "
+        "join pg_class x on x.oid = i.indexrelid join pg_am a on a.oid = x.relam "
+        "where a.amname = 'brin' and i.indrelid = any(array['raw.cdr', 'raw.queue_log', 'raw.qa_evaluations']::regclass[])"
+    )
+    assert len(summarized_now) == 3
+    assert [(name, n) for name, n in summarized_now if n] == []

@@ -73,9 +73,12 @@ class Formatter:
         return _utc_dt(epoch)
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
 @lru_cache(maxsize=200_000)
 def _utc_text(epoch: int) -> str:
-    return (datetime(1970, 1, 1) + timedelta(seconds=epoch)).strftime("%Y-%m-%d %H:%M:%S")
+    return (_EPOCH + timedelta(seconds=epoch)).isoformat(" ")  # whole seconds: YYYY-MM-DD HH:MM:SS
 
 
 def _utc_dt(epoch: int) -> datetime:

@@ -199,6 +199,7 @@ class _CustomerCache:
 
     def __init__(self) -> None:
         self.rows: list[tuple] | None = None
+        self._index: dict[str, int] | None = None  #: customer_id → position, built once per run
 
     def get(self, conn) -> list[tuple]:
         if self.rows is None:
@@ -208,7 +209,9 @@ class _CustomerCache:
     def apply(self, new_rows: list[dict], updates: list[tuple[str, dict]]) -> None:
         if self.rows is None:
             return
-        index = {row[0]: i for i, row in enumerate(self.rows)} if updates else {}
+        if self._index is None:
+            self._index = {row[0]: i for i, row in enumerate(self.rows)}
+        index = self._index
         for cid, changes in updates:
             row = list(self.rows[index[cid]])
             for name, value in changes.items():
@@ -216,6 +219,7 @@ class _CustomerCache:
                     row[self.FIELDS.index(name)] = value
             self.rows[index[cid]] = tuple(row)
         for new in sorted(new_rows, key=lambda r: r["customer_id"]):
+            index[new["customer_id"]] = len(self.rows)
             self.rows.append(tuple(new[f] for f in self.FIELDS))
 
 
@@ -351,11 +355,15 @@ def _one_day(conn, config: dict, counters: dict, day: date, landing: Path, setti
         _write(landing / path, data)
     # CRM
     copy_rows(conn, "customers", new_customers, fmt)
+    by_columns: dict[tuple[str, ...], list[tuple]] = {}  # one batched statement per set of changed columns
     for cid, changes in updates:
-        cols = sorted(changes)
-        sets = ", ".join(f"{c} = %s" for c in cols)
+        cols = tuple(sorted(changes))
         values = [fmt.dt(changes[c]) if c == "updated_at" else changes[c] for c in cols]
-        conn.execute(f"update crm.customers set {sets} where customer_id = %s", (*values, cid))
+        by_columns.setdefault(cols, []).append((*values, cid))
+    for cols, params in by_columns.items():
+        sets = ", ".join(f"{c} = %s" for c in cols)
+        with conn.cursor() as cur:
+            cur.executemany(f"update crm.customers set {sets} where customer_id = %s", params)
     write = copy_rows if first else upsert_rows  # the first day fills empty tables: plain COPY
     write(conn, "complaints", list(complaints.values()), fmt)
     copy_rows(conn, "complaint_status_history", history, fmt)

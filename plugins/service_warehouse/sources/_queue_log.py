@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -112,13 +113,9 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
     last_iso = ""
     blank = 0
 
-    def chained():
-        yield from head
-        yield from lines
-
     numeric = {event: tuple(4 + i for i in fields) for event, fields in NUMERIC_FIELDS.items()}
     padding = [[""] * (5 - k) for k in range(6)]
-    for number, data in chained():
+    for number, data in chain(head, lines):
         flags: tuple[str, ...] = ()
         if b"\x00" in data:
             data = data.replace(b"\x00", b"")
@@ -155,8 +152,13 @@ def parse_queue_log(stream: BinaryIO, ctx: ParseContext) -> Iterator[Row | Rejec
             yield Rejected(number, "missing_required", "the callid is empty (NONE is written for non-call events)", raw_text(data))
             continue
         checks = numeric.get(event)
-        if checks and not all(i >= count or not parts[i] or parts[i].isdigit() for i in checks):
-            fault = _check_numbers(event, parts[5:])
+        if checks:
+            for i in checks:  # a plain loop: no generator per row (most lines are call events)
+                if i < count and parts[i] and not parts[i].isdigit():
+                    fault = _check_numbers(event, parts[5:])
+                    break
+            else:
+                fault = None
             if fault is not None:
                 yield Rejected(number, fault[0], fault[1], raw_text(data))
                 continue

@@ -94,7 +94,7 @@
 #}
 {% macro calls_fct_rebuild_dates() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
-    {%- set read = ['local_date', 'source_batch_id', 'is_fcr_final', 'caller_digits', 'customer_id', 'agent_id',
+    {%- set read = ['local_date', 'source_batch_id', 'is_fcr_final', 'customer_id', 'agent_id',
                     'agent_member_name', 'entered_at', 'call_id', 'qa_evaluation_id', 'qa_total_score',
                     'qa_is_fatal_error', 'outcome', 'exit_event', 'wait_seconds', 'answered_at',
                     'is_answered_within_threshold', 'repeat_window_days'] -%}
@@ -141,8 +141,11 @@
         drifted as (
             select distinct stored.local_date
             from {{ this }} as stored
+            -- the caller's clear digits stay out of the marts: take them from the assembly
+            left join {{ ref('int_queue_calls_assembled') }} as assembled
+                on stored.call_id = assembled.call_id
             left join {{ ref('int_calls_customer_phones') }} as phones
-                on stored.caller_digits = phones.phone_digits
+                on assembled.caller_digits = phones.phone_digits
             left join {{ ref('int_calls_qa_matched') }} as qa
                 on stored.call_id = qa.call_id
             where stored.customer_id is distinct from phones.customer_id

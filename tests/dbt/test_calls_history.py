@@ -103,6 +103,27 @@ def test_fct_calls_one_row_per_enterqueue(history):
     assert raw == mart > 0
 
 
+def test_fct_calls_night_leaves_final_dates_untouched(history, tmp_path):
+    """A night with nothing new recomputes only dates still open; final ones keep their rows.
+
+    Rows deleted and re-inserted get a new xmin: an incremental model that silently fell back to
+    rebuilding every date (e.g. a column its date logic reads went missing) would change them all.
+    """
+    schema = history["schema"]
+    final_dates = DAYS[:3]  # final well before as of (entered + 7 days ≤ as of), no new batches
+    query = f"select call_id, xmin::text from {schema}.fct_calls where local_date = any(%s) order by call_id"
+    with psycopg.connect(history["url"]) as conn:
+        before = conn.execute(query, (final_dates,)).fetchall()
+    run_dbt(["run", "--select", "fct_calls"], build_schema=schema, as_of=DAYS[-1], target_path=tmp_path)
+    with psycopg.connect(history["url"]) as conn:
+        after = conn.execute(query, (final_dates,)).fetchall()
+        open_days = conn.execute(
+            f"select count(*) from {schema}.fct_calls where local_date = %s", (DAYS[-1],)).fetchone()[0]
+    assert before, "no calls on the early days to check"
+    assert after == before, "an incremental night rewrote calls of dates that were already final"
+    assert open_days > 0
+
+
 def test_docs_generate_describes_every_call_mart_column(history, tmp_path):
     import json
 

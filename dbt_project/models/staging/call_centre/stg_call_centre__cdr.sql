@@ -4,39 +4,9 @@
 -- answers the caller, so an abandoned queue call shows as ANSWERED in the CDR.
 with
 
-cdr as (
-    select * from {{ source('call_centre', 'cdr') }}
-),
-
-live_batches as (
-    select batch_id from {{ source('audit', 'load_batches') }} where status = 'loaded'
-),
-
-live as (
-    select cdr.*
-    from cdr
-    inner join live_batches
-        on cdr._batch_id = live_batches.batch_id
-),
-
-fingerprinted as (
-    select
-        live.*,
-        md5(row(uniqueid, channel, dstchannel, lastapp, lastdata, dst, start_at, end_at, sequence)::text)
-            as leg_fingerprint
-    from live
-),
-
--- an anti-join, not a window filter: the planner estimates it well at scale
 deduplicated as (
-    select fingerprinted.*
-    from fingerprinted
-    where not exists (
-        select 1
-        from fingerprinted as later_copy
-        where later_copy.leg_fingerprint = fingerprinted.leg_fingerprint
-            and later_copy._batch_id > fingerprinted._batch_id
-    )
+    {{ live_lines_deduplicated(source('call_centre', 'cdr'),
+                               ['uniqueid', 'channel', 'dstchannel', 'lastapp', 'lastdata', 'dst', 'start_at', 'end_at', 'sequence']) }}
 ),
 
 final as (

@@ -4,40 +4,9 @@
 -- Data fields stay text here: their meaning depends on the event (see int_queue_calls_assembled).
 with
 
-queue_log as (
-    select * from {{ source('call_centre', 'queue_log') }}
-),
-
-live_batches as (
-    select batch_id from {{ source('audit', 'load_batches') }} where status = 'loaded'
-),
-
-live as (
-    select queue_log.*
-    from queue_log
-    inner join live_batches
-        on queue_log._batch_id = live_batches.batch_id
-),
-
-fingerprinted as (
-    select
-        live.*,
-        -- the whole line; row()::text tells NULL from '' apart
-        md5(row(event_epoch, callid, queuename, agent, event, data1, data2, data3, data4, data5, data_extra)::text)
-            as line_fingerprint
-    from live
-),
-
--- an anti-join, not a window filter: the planner estimates it well at scale
 deduplicated as (
-    select fingerprinted.*
-    from fingerprinted
-    where not exists (
-        select 1
-        from fingerprinted as later_copy
-        where later_copy.line_fingerprint = fingerprinted.line_fingerprint
-            and later_copy._batch_id > fingerprinted._batch_id
-    )
+    {{ live_lines_deduplicated(source('call_centre', 'queue_log'),
+                               ['event_epoch', 'callid', 'queuename', 'agent', 'event', 'data1', 'data2', 'data3', 'data4', 'data5', 'data_extra']) }}
 ),
 
 final as (

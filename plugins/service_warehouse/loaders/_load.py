@@ -399,35 +399,25 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
             skip = _crm.already_loaded(conn, table, lower, upper, ctx.logical_date) if lower is not None else set()
             ctx.path = table.source_file
             counts = Counts()
-            suffix = f"\t{batch_id}\t{ctx.logical_date.isoformat()}\t{table.source_file}\t".encode()
+            plan = _crm.extraction(table, lower, upper, prev, skip, ctx, batch_id)
             names = ", ".join((*table.columns, *LINEAGE))
-            stats: dict = {}
+            # the CRM's COPY output is raw's COPY input, lineage included: bytes pass through
             with cursor.copy(f"copy {table.raw_table} ({names}) from stdin") as copy:
-                chunk: list[bytes] = []
-                size = 0
-                for number, body, rejected in _crm.stream_table(crm, table, lower, upper, prev, skip, ctx):
-                    if number < 0:
-                        stats = rejected
-                    elif body is not None:
-                        line = b"%s%s%d\t{}\n" % (body, suffix, number)
-                        chunk.append(line)
-                        size += len(line)
-                        counts.loaded += 1
-                        if size > 262144:
-                            copy.write(b"".join(chunk))
-                            chunk, size = [], 0
-                    else:
-                        spool.add(table.source_file, rejected)
-                        counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
-                        counts.quarantined += 1
-                if chunk:
-                    copy.write(b"".join(chunk))
+                with crm.cursor().copy(plan.good, plan.params) as source:
+                    for chunk in source:
+                        copy.write(chunk)
+            counts.loaded = cursor.rowcount
+            for rejected in _crm.rejected_rows(crm, table, plan.rejected, plan.params):
+                spool.add(table.source_file, rejected)
+                counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
+                counts.quarantined += 1
+            skipped = crm.execute(plan.skipped, plan.params).fetchone()[0] if plan.skipped else 0
             counts.read = counts.loaded + counts.quarantined
             high = _crm.high_watermark(crm, table, lower, upper)
             mark = max(filter(None, [high, prev]), default=None)
             details["watermarks"][table.name] = mark.isoformat() if mark else None
             details["bounds"][table.name] = {"lower": lower.isoformat() if lower else None, "upper": upper.isoformat()}
-            file_details = {"reasons": counts.reasons, "overlap_skipped": stats.get("overlap_skipped", 0)}
+            file_details = {"reasons": counts.reasons, "overlap_skipped": skipped}
             details["files"][table.source_file] = file_details
             totals.add(counts)
             file_rows.append(

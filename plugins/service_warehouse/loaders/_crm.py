@@ -6,7 +6,9 @@ local midnight after D and ``lower`` is the high watermark of the last loaded CR
 watermark of the batch before D (not the current one) makes a re-run of D give the same
 result; the overlap window catches rows committed late with an ``updated_at`` below the
 watermark. Versions already in raw from an earlier day (same key and ``updated_at``) are not
-taken twice. Rows are read with a server-side cursor, so memory stays flat.
+taken twice. Rows stream from the CRM's ``COPY … TO STDOUT`` already in raw's COPY format
+(checks, lineage and row numbers computed in the CRM), so memory stays flat and the loader
+does not parse them (:class:`Extraction`).
 """
 
 from __future__ import annotations
@@ -217,33 +219,47 @@ def fault_sql(table: CrmTable) -> str:
     return "case " + " ".join(whens) + " end"
 
 
+#: The end of every row COPY'd into raw (``_flags`` empty); a quarantined row ends otherwise.
+GOOD_END = b"\t{}\n"
+
+
 @dataclass(frozen=True)
 class Extraction:
-    """The statements extracting one table's window, and their parameters.
+    """One ``COPY … TO STDOUT`` extracting a table's window, and its parameters.
 
-    ``good`` is a ``COPY … TO STDOUT`` whose rows are already raw's rows, lineage included
-    (batch, day, table, row number, no flags): the loader streams its bytes into raw's
-    ``COPY … FROM STDIN`` without looking at a row. ``rejected`` gives (row number, fault,
-    row as JSON, key) of the rows for the quarantine; ``skipped`` counts the versions left out
-    because an earlier night took them (None when nothing can be skipped).
+    Every row leaves the CRM already as raw's COPY row, lineage included (batch, day, table,
+    row number, no flags), so the loader forwards its bytes into raw's ``COPY … FROM STDIN``
+    after one look at its end (:data:`GOOD_END`). A row for the quarantine carries its
+    ``reason|detail`` in the ``_flags`` column and the row as JSON in ``_source_file``
+    (:func:`rejected_row` reads them back). ``skipped`` counts the versions left out because an
+    earlier night took them (None when nothing can be skipped).
 
-    Rows are numbered in (key, updated_at) order — the primary key's order, so the CRM reads
-    the table through its index instead of sorting it (sorting by updated_at cost ≈ 0.6 µs a
-    row of server CPU on the bench's 200 000 customers). A row without fault whose key already
-    came in this extraction, also without fault, is a ``duplicate_id``.
+    Rows are numbered in key order — the primary key's, so the CRM reads the table through its
+    index instead of sorting it (sorting by updated_at cost ≈ 0.6 µs of server CPU a row on
+    the bench's 200 000 customers). When the key is not unique in the CRM, a row without fault
+    whose key came earlier in this extraction, also without fault, is a ``duplicate_id``.
     """
 
-    good: str
-    rejected: str
+    copy: str
     skipped: str | None
     params: dict
 
 
+def key_is_unique(crm_conn, table: CrmTable) -> bool:
+    """True when a unique index of ``crm.<table>`` is on its key alone."""
+    return crm_conn.execute(
+        "select exists (select from pg_index i join pg_attribute a on a.attrelid = i.indrelid "
+        "and a.attnum = i.indkey[0] where i.indrelid = %s::regclass and i.indisunique and i.indnkeyatts = 1 "
+        "and i.indpred is null and a.attname = %s)",
+        (f"crm.{table.name}", table.key),
+    ).fetchone()[0]
+
+
 def extraction(
     table: CrmTable, lower: datetime | None, upper: datetime, previous: datetime | None, skip: set[str], ctx,
-    batch_id: int,
+    batch_id: int, unique: bool,
 ) -> Extraction:  # fmt: skip
-    """The statements that extract ``crm.<table>`` for rows with ``lower < updated_at <= upper``.
+    """The COPY that extracts ``crm.<table>`` for rows with ``lower < updated_at <= upper``.
 
     Rows are checked by :func:`fault_sql` in the CRM; versions in ``skip`` (``key|updated_at``
     taken by an earlier night, seen again in the overlap window) are left out.
@@ -253,25 +269,27 @@ def extraction(
     version = f"t.{key}::text || '|' || {_STAMP.format(col='t.updated_at')}"
     taken_before = f"(t.updated_at <= %(previous)s and {version} = any(%(skip)s))"
     where = f"{window} and not {taken_before}" if previous is not None and skip else window
-    cols = ", ".join(table.columns)
-
-    def numbered(with_doc: bool) -> str:
-        doc = ", to_jsonb(t)::text as _doc" if with_doc else ""
-        return (
-            f"select b.*, row_number() over (order by b.{key}, b.updated_at, b._row) as _n, "
-            f"count(*) filter (where b._fault is null) over (partition by b.{key} order by b.updated_at, b._row "
-            "rows between unbounded preceding and 1 preceding) as _earlier "
-            f"from (select {', '.join(f't.{c}' for c in table.columns)}, {fault_sql(table)} as _fault, t.ctid as _row{doc} "
-            f"from crm.{table.name} t where {where}) b"
+    if unique:
+        order, fault = f"t.{key}", "x.fault"
+    else:
+        order = f"t.{key}, t.updated_at, t.ctid"
+        earlier = (
+            f"count(*) filter (where x.fault is null) over (partition by t.{key} order by t.updated_at, t.ctid "
+            "rows between unbounded preceding and 1 preceding)"
         )
-
-    good = (
-        f"copy (select {cols}, %(batch)s::bigint, %(day)s::date, %(file)s::text, _n, '{{}}'::text "
-        f"from ({numbered(False)}) x where _fault is null and _earlier = 0) to stdout"
+        fault = (
+            f"case when x.fault is null and {earlier} > 0 then 'duplicate_id|{key} ' || t.{key} "
+            "|| ' appears twice in this extraction' else x.fault end"
+        )
+    inner = (
+        f"select {', '.join(f't.{c}' for c in table.columns)}, row_number() over (order by {order}) as _n, "
+        f"{fault} as _fault, case when {fault} is not null then to_jsonb(t)::text end as _doc "
+        f"from crm.{table.name} t cross join lateral (select {fault_sql(table)} as fault) x where {where}"
     )
-    rejected = (
-        f"select _n, _fault, _doc, {key}::text from ({numbered(True)}) x "
-        "where _fault is not null or _earlier > 0 order by _n"
+    copy = (
+        f"copy (select {', '.join(table.columns)}, %(batch)s::bigint, %(day)s::date, "
+        "case when _fault is null then %(file)s::text else _doc end, _n, "
+        f"coalesce(_fault, '{{}}') from ({inner}) r) to stdout"
     )
     skipped = (
         f"select count(*) from crm.{table.name} t where {window} and {taken_before}"
@@ -283,19 +301,32 @@ def extraction(
         "limit": ctx.future_limit, "limit_text": ctx.future_limit.isoformat(),
         "batch": batch_id, "day": ctx.logical_date, "file": table.source_file,
     }  # fmt: skip
-    return Extraction(good, rejected, skipped, params)
+    return Extraction(copy, skipped, params)
 
 
-def rejected_rows(crm_conn, table: CrmTable, sql: str, params: dict) -> Iterator[Rejected]:
-    """The quarantined rows of an extraction (a server-side cursor: memory stays flat)."""
-    with crm_conn.cursor(name=f"svcwh_rejected_{table.name}") as cur:
-        cur.execute(sql, params)
-        for number, fault, doc, key in cur:
-            if fault is not None:
-                reason, _, detail = fault.partition("|")
-            else:
-                reason, detail = "duplicate_id", f"{table.key} {key} appears twice in this extraction"
-            yield Rejected(number, reason, detail, doc)
+def _unescape(field: bytes) -> str:
+    """A COPY text field as text (only quarantined rows go through this)."""
+    if field == b"\\N":
+        return ""
+    out, i, text = [], 0, field.decode("utf-8", "replace")
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            out.append(escapes.get(text[i + 1], text[i + 1]))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def rejected_row(row: bytes) -> Rejected:
+    """The quarantine record of an extracted row that does not end with :data:`GOOD_END`."""
+    # the last five columns: _batch_id, _logical_date, _source_file (the row as JSON), _line_number, _flags (the fault)
+    doc, number, fault = row.rstrip(b"\n").rsplit(b"\t", 5)[3:]
+    reason, _, detail = _unescape(fault).partition("|")
+    return Rejected(int(number), reason, detail, _unescape(doc))
 
 
 def high_watermark(crm_conn, table: CrmTable, lower: datetime | None, upper: datetime) -> datetime | None:

@@ -399,18 +399,27 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
             skip = _crm.already_loaded(conn, table, lower, upper, ctx.logical_date) if lower is not None else set()
             ctx.path = table.source_file
             counts = Counts()
-            plan = _crm.extraction(table, lower, upper, prev, skip, ctx, batch_id)
+            plan = _crm.extraction(table, lower, upper, prev, skip, ctx, batch_id, _crm.key_is_unique(crm, table))
             names = ", ".join((*table.columns, *LINEAGE))
-            # the CRM's COPY output is raw's COPY input, lineage included: bytes pass through
+            # the CRM's COPY output is raw's COPY input, lineage included: good rows pass through
+            # as bytes (libpq hands over one row at a time), the others go to the quarantine
             with cursor.copy(f"copy {table.raw_table} ({names}) from stdin") as copy:
-                with crm.cursor().copy(plan.good, plan.params) as source:
+                with crm.cursor().copy(plan.copy, plan.params) as source:
                     for chunk in source:
-                        copy.write(chunk)
-            counts.loaded = cursor.rowcount
-            for rejected in _crm.rejected_rows(crm, table, plan.rejected, plan.params):
-                spool.add(table.source_file, rejected)
-                counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
-                counts.quarantined += 1
+                        row = bytes(chunk)
+                        if row.endswith(_crm.GOOD_END) and row.count(b"\n") == 1:
+                            copy.write(row)
+                            counts.loaded += 1
+                            continue
+                        for line in row.splitlines(keepends=True):  # several rows in one chunk
+                            if line.endswith(_crm.GOOD_END):
+                                copy.write(line)
+                                counts.loaded += 1
+                            else:
+                                rejected = _crm.rejected_row(line)
+                                spool.add(table.source_file, rejected)
+                                counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
+                                counts.quarantined += 1
             skipped = crm.execute(plan.skipped, plan.params).fetchone()[0] if plan.skipped else 0
             counts.read = counts.loaded + counts.quarantined
             high = _crm.high_watermark(crm, table, lower, upper)

@@ -112,3 +112,17 @@ def test_crm_extraction_quarantines_a_key_taken_twice_and_numbers_every_row_once
     )]  # fmt: skip
     files = {f["source_file"]: f for f in result.files}
     assert sorted(numbers) == list(range(1, files["crm.invoices"]["rows_read"] + 1))
+
+
+def test_crm_table_lacking_a_column_fails_the_batch_naming_table_and_column(crm, sql):
+    day4 = DAY2 + timedelta(days=2)
+    with connect(crm) as conn:
+        conn.execute("alter table crm.agents rename column team to squad")
+    try:
+        result = load_day("crm", day4, run_id="n4")
+    finally:
+        with connect(crm) as conn:
+            conn.execute("alter table crm.agents rename column squad to team")
+    assert result.status == "failed" and result.fault == "wrong_format"
+    assert "crm.agents" in result.error and "lacks column(s) team" in result.error
+    assert sql("select count(*) from raw.crm_customers where _batch_id = %s", (result.batch_id,)) == [(0,)]

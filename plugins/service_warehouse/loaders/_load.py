@@ -389,8 +389,9 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
     with crm:
         crm.execute("set transaction isolation level repeatable read, read only")
         crm.execute("set local timezone = 'UTC'")  # times leave the CRM with an explicit offset
+        lacking = _crm.missing_columns(crm)
         for table in _crm.TABLES:
-            missing = _crm.check_columns(crm, table)
+            missing = lacking[table.name]
             if missing:
                 raise SourceFileError(table.source_file, f"wrong_format: the CRM table lacks column(s) {', '.join(missing)}")
         for table in _crm.TABLES:

@@ -69,3 +69,60 @@ def test_crm_rerun_of_a_day_gives_the_same_rows(crm, sql):
     assert sql(VERSION, (again.batch_id,)) == before
     assert sql("select count(*) from raw.crm_customers where _batch_id = %s", (first,)) == [(0,)]
     assert sql("select status from audit.load_batches where batch_id = %s", (first,)) == [("replaced",)]
+
+
+def test_crm_extraction_quarantines_a_key_taken_twice_and_numbers_every_row_once(crm, sql):
+    # a CRM table without its primary key can hold one key twice: the first copy (in key,
+    # updated_at order) loads, the second is a duplicate_id; rows without fault stream from the
+    # CRM's COPY into raw's, the others come from a second statement: their row numbers must
+    # fit together (1..read, each once)
+    day3 = DAY2 + timedelta(days=1)
+    with connect(crm) as conn:
+        [(pkey,)] = conn.execute(
+            "select conname from pg_constraint where conrelid = 'crm.invoices'::regclass and contype = 'p'"
+        ).fetchall()
+        conn.execute(f"alter table crm.invoices drop constraint {pkey}")
+        for stamp in ("2026-08-05 09:00+08", "2026-08-05 10:00+08"):
+            conn.execute(
+                "insert into crm.invoices (invoice_id, customer_id, invoiced_at, amount, currency, paid_at, updated_at) "
+                "values ('INV-TWICE', null, %s, 10, 'CNY', null, %s)",
+                (stamp, stamp),
+            )
+        # and one with a fault: paid before invoiced
+        conn.execute(
+            "insert into crm.invoices (invoice_id, customer_id, invoiced_at, amount, currency, paid_at, updated_at) "
+            "values ('INV-EARLY', null, '2026-08-05 09:00+08', 10, 'CNY', '2026-08-05 08:00+08', '2026-08-05 11:00+08')"
+        )
+    result = load_day("crm", day3, run_id="n3")
+    assert result.status == "loaded", result.error
+    assert result.rows_read == result.rows_loaded + result.rows_quarantined
+    assert sql(
+        "select updated_at from raw.crm_invoices where _batch_id = %s and invoice_id = 'INV-TWICE'", (result.batch_id,)
+    ) == [(datetime.fromisoformat("2026-08-05T09:00:00+08:00"),)]
+    rejected = sql(
+        "select reason, detail, raw_text::jsonb ->> 'invoice_id' from audit.quarantine "
+        "where batch_id = %s and source_file = 'crm.invoices' order by line_number",
+        (result.batch_id,),
+    )
+    assert [(r, i) for r, _, i in rejected] == [("end_before_start", "INV-EARLY"), ("duplicate_id", "INV-TWICE")]
+    assert rejected[1][1] == "invoice_id INV-TWICE appears twice in this extraction"
+    numbers = [n for (n,) in sql("select _line_number from raw.crm_invoices where _batch_id = %s", (result.batch_id,))]
+    numbers += [n for (n,) in sql(
+        "select line_number from audit.quarantine where batch_id = %s and source_file = 'crm.invoices'", (result.batch_id,)
+    )]  # fmt: skip
+    files = {f["source_file"]: f for f in result.files}
+    assert sorted(numbers) == list(range(1, files["crm.invoices"]["rows_read"] + 1))
+
+
+def test_crm_table_lacking_a_column_fails_the_batch_naming_table_and_column(crm, sql):
+    day4 = DAY2 + timedelta(days=2)
+    with connect(crm) as conn:
+        conn.execute("alter table crm.agents rename column team to squad")
+    try:
+        result = load_day("crm", day4, run_id="n4")
+    finally:
+        with connect(crm) as conn:
+            conn.execute("alter table crm.agents rename column squad to team")
+    assert result.status == "failed" and result.fault == "wrong_format"
+    assert "crm.agents" in result.error and "lacks column(s) team" in result.error
+    assert sql("select count(*) from raw.crm_customers where _batch_id = %s", (result.batch_id,)) == [(0,)]

@@ -389,8 +389,9 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
     with crm:
         crm.execute("set transaction isolation level repeatable read, read only")
         crm.execute("set local timezone = 'UTC'")  # times leave the CRM with an explicit offset
+        lacking = _crm.missing_columns(crm)
         for table in _crm.TABLES:
-            missing = _crm.check_columns(crm, table)
+            missing = lacking[table.name]
             if missing:
                 raise SourceFileError(table.source_file, f"wrong_format: the CRM table lacks column(s) {', '.join(missing)}")
         for table in _crm.TABLES:
@@ -399,35 +400,34 @@ def _load_crm(conn, ctx: ParseContext, batch_id: int, spool) -> tuple[Counts, li
             skip = _crm.already_loaded(conn, table, lower, upper, ctx.logical_date) if lower is not None else set()
             ctx.path = table.source_file
             counts = Counts()
-            suffix = f"\t{batch_id}\t{ctx.logical_date.isoformat()}\t{table.source_file}\t".encode()
+            plan = _crm.extraction(table, lower, upper, prev, skip, ctx, batch_id, _crm.key_is_unique(crm, table))
             names = ", ".join((*table.columns, *LINEAGE))
-            stats: dict = {}
+            # the CRM's COPY output is raw's COPY input, lineage included: good rows pass through
+            # as bytes (libpq hands over one row at a time), the others go to the quarantine
             with cursor.copy(f"copy {table.raw_table} ({names}) from stdin") as copy:
-                chunk: list[bytes] = []
-                size = 0
-                for number, body, rejected in _crm.stream_table(crm, table, lower, upper, prev, skip, ctx):
-                    if number < 0:
-                        stats = rejected
-                    elif body is not None:
-                        line = b"%s%s%d\t{}\n" % (body, suffix, number)
-                        chunk.append(line)
-                        size += len(line)
-                        counts.loaded += 1
-                        if size > 262144:
-                            copy.write(b"".join(chunk))
-                            chunk, size = [], 0
-                    else:
-                        spool.add(table.source_file, rejected)
-                        counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
-                        counts.quarantined += 1
-                if chunk:
-                    copy.write(b"".join(chunk))
+                with crm.cursor().copy(plan.copy, plan.params) as source:
+                    for chunk in source:
+                        row = bytes(chunk)
+                        if row.endswith(_crm.GOOD_END) and row.count(b"\n") == 1:
+                            copy.write(row)
+                            counts.loaded += 1
+                            continue
+                        for line in row.splitlines(keepends=True):  # several rows in one chunk
+                            if line.endswith(_crm.GOOD_END):
+                                copy.write(line)
+                                counts.loaded += 1
+                            else:
+                                rejected = _crm.rejected_row(line)
+                                spool.add(table.source_file, rejected)
+                                counts.reasons[rejected.reason] = counts.reasons.get(rejected.reason, 0) + 1
+                                counts.quarantined += 1
+            skipped = crm.execute(plan.skipped, plan.params).fetchone()[0] if plan.skipped else 0
             counts.read = counts.loaded + counts.quarantined
             high = _crm.high_watermark(crm, table, lower, upper)
             mark = max(filter(None, [high, prev]), default=None)
             details["watermarks"][table.name] = mark.isoformat() if mark else None
             details["bounds"][table.name] = {"lower": lower.isoformat() if lower else None, "upper": upper.isoformat()}
-            file_details = {"reasons": counts.reasons, "overlap_skipped": stats.get("overlap_skipped", 0)}
+            file_details = {"reasons": counts.reasons, "overlap_skipped": skipped}
             details["files"][table.source_file] = file_details
             totals.add(counts)
             file_rows.append(

@@ -1,7 +1,8 @@
 """Test-wide set-up: tests never touch the user's warehouse.
 
-They run their own embedded PostgreSQL (data in ``.warehouse/test``, port 55433 unless
-``SVCWH_TEST_PG_PORT`` says otherwise) and each test module that needs a warehouse gets a fresh
+They run their own embedded PostgreSQL (data in ``.warehouse/test``, port 55433, unless
+``SVCWH_TEST_DATA_DIR`` / ``SVCWH_TEST_PG_PORT`` say otherwise; ``SVCWH_DATA_DIR`` and ``SVCWH_PG_PORT``
+are ignored) and each test module that needs a warehouse gets a fresh
 database in it (``fresh_warehouse``), so tests are independent and can run in any order.
 """
 
@@ -18,8 +19,10 @@ SHARED = REPO.parent / "shared"
 
 # Settings are read from the environment when used, so setting them here (at collection,
 # before any test imports the package's settings) points everything at the test server.
-os.environ.setdefault("SVCWH_DATA_DIR", str(REPO / ".warehouse" / "test"))
-os.environ.setdefault("SVCWH_PG_PORT", os.environ.get("SVCWH_TEST_PG_PORT", "55433"))
+# Always set (not defaulted): a shell that exports the user's own SVCWH_DATA_DIR / SVCWH_PG_PORT
+# must not point the tests at the user's warehouse. SVCWH_TEST_DATA_DIR / SVCWH_TEST_PG_PORT move them.
+os.environ["SVCWH_DATA_DIR"] = os.environ.get("SVCWH_TEST_DATA_DIR", str(REPO / ".warehouse" / "test"))
+os.environ["SVCWH_PG_PORT"] = os.environ.get("SVCWH_TEST_PG_PORT", "55433")
 os.environ.pop("WAREHOUSE_URL", None)
 os.environ.pop("CRM_URL", None)
 # --- Airflow settings (owned by the orchestration part): env only, set before any airflow import.

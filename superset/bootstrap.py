@@ -41,6 +41,18 @@ def _point_databases(contents: dict[str, str], uri: str) -> None:
         contents[name] = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
 
 
+def _drop_charts_not_in_layout(contents: dict[str, str]) -> None:
+    """Detach charts that a dashboard's YAML no longer lays out (Superset would append them below)."""
+    from superset.models.dashboard import Dashboard
+
+    for name in [n for n in contents if n.startswith("dashboards/")]:
+        config = yaml.safe_load(contents[name])
+        wanted = {str(node["meta"]["uuid"]) for node in config["position"].values()
+                  if isinstance(node, dict) and node.get("type") == "CHART"}
+        dashboard = Dashboard.query.filter_by(uuid=config["uuid"]).one()
+        dashboard.slices = [chart for chart in dashboard.slices if str(chart.uuid) in wanted]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=Path, required=True)
@@ -97,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             for name, messages in sorted(exc.normalized_messages().items()):
                 print(f"bootstrap: error: {args.assets / name}: {messages}", file=sys.stderr)
             return 1
+        _drop_charts_not_in_layout(contents)
+        db.session.commit()
         imported = time.monotonic()
     counts = {kind: sum(n.startswith(f"{kind}/") for n in contents) for kind in ("databases", "datasets", "charts", "dashboards")}
     print(f"bootstrap: metadata migrated in {migrated - started:.1f} s, roles and admin in "

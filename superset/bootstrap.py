@@ -43,13 +43,14 @@ def _point_databases(contents: dict[str, str], uri: str) -> None:
 
 def _drop_charts_not_in_layout(contents: dict[str, str]) -> None:
     """Detach charts that a dashboard's YAML no longer lays out (Superset would append them below)."""
+    from superset import db
     from superset.models.dashboard import Dashboard
 
     for name in [n for n in contents if n.startswith("dashboards/")]:
         config = yaml.safe_load(contents[name])
         wanted = {str(node["meta"]["uuid"]) for node in config["position"].values()
                   if isinstance(node, dict) and node.get("type") == "CHART"}
-        dashboard = Dashboard.query.filter_by(uuid=config["uuid"]).one()
+        dashboard = db.session.query(Dashboard).filter_by(uuid=config["uuid"]).one()
         dashboard.slices = [chart for chart in dashboard.slices if str(chart.uuid) in wanted]
 
 

@@ -28,7 +28,17 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 START, DAYS = date(2026, 9, 21), 14
 LAST = START + timedelta(days=DAYS - 1)
 SLUGS = ("service-quality", "complaints", "repairs", "customers", "data-quality")
-PORT = int(os.environ.get("SVCWH_TEST_SUPERSET_PORT", "55545"))
+
+
+def _free_port() -> int:
+    """``SVCWH_TEST_SUPERSET_PORT``, else a port the system reports free (sessions may run side by side)."""
+    if os.environ.get("SVCWH_TEST_SUPERSET_PORT"):
+        return int(os.environ["SVCWH_TEST_SUPERSET_PORT"])
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _run_pipeline(day: date) -> list[str]:
@@ -86,8 +96,9 @@ def superset_url(fresh_warehouse, tmp_path_factory):
         assert _run_pipeline(LAST - timedelta(days=1)) == []
         assert _run_pipeline(LAST), "the defective last day passed every raw suite"
         superset_ready.result()
-    proc = dashboards.serve(where, port=PORT, workers=1)
-    yield f"http://127.0.0.1:{PORT}", where
+    port = _free_port()
+    proc = dashboards.serve(where, port=port, workers=1)
+    yield f"http://127.0.0.1:{port}", where
     dashboards.stop(proc)
     mp.undo()
 
@@ -150,3 +161,60 @@ def test_every_chart_renders_without_error_and_shows_data(browser_results, slug)
     assert not empty, f"{slug}: charts whose query returned no rows (slice ids): {empty}"
     shot = Path(board["screenshot"])
     assert shot.stat().st_size > 20_000, f"{slug}: screenshot {shot} is suspiciously small"
+
+
+def _bi_reader():
+    import psycopg
+
+    from service_warehouse.dashboards import bi_reader_uri
+
+    return psycopg.connect(bi_reader_uri(os.environ["WAREHOUSE_URL"]).replace("postgresql+psycopg2://", "postgresql://"))
+
+
+def _datasets() -> list[dict]:
+    import yaml
+
+    from service_warehouse.dashboards import ASSETS_DIR
+
+    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((ASSETS_DIR / "datasets").rglob("*.yaml"))]
+
+
+def test_every_saved_metric_and_column_runs_as_bi_reader(superset_url):
+    with _bi_reader() as conn:
+        for dataset in _datasets():
+            table = f"{dataset['schema']}.{dataset['table_name']}"
+            names = [c["column_name"] for c in dataset["columns"] if not c.get("expression")]
+            conn.execute(f"select {', '.join(names)} from {table} limit 1")
+            for column in [c for c in dataset["columns"] if c.get("expression")]:
+                conn.execute(f"select {column['expression']} from {table} limit 1")
+            for metric in dataset["metrics"]:
+                conn.execute(f"select {metric['expression']} from {table}")
+
+
+def _metric(dataset_name: str, metric_name: str, where: str = "true"):
+    dataset = next(d for d in _datasets() if d["table_name"] == dataset_name)
+    expression = next(m["expression"] for m in dataset["metrics"] if m["metric_name"] == metric_name)
+    with _bi_reader() as conn:
+        return conn.execute(f"select {expression} from {dataset['schema']}.{dataset_name} where {where}").fetchone()[0]
+
+
+def test_weighted_metrics_agree_with_the_row_level_facts(superset_url):
+    """A dashboard's total over days and queues is the rate over the calls, not a mean of daily rates."""
+    with _bi_reader() as conn:
+        within, offered_net, abandoned = conn.execute(
+            "select count(*) filter (where is_answered_within_threshold),"
+            " count(*) filter (where outcome is distinct from 'short_abandon'),"
+            " count(*) filter (where outcome = 'abandoned') from marts.fct_calls").fetchone()
+        resolved, timely = conn.execute(
+            "select count(*), count(*) filter (where is_resolution_sla_met) from marts.fct_complaints"
+            " where resolved_at is not null").fetchone()
+    assert offered_net > 0 and resolved > 0
+    assert float(_metric("call_kpis_daily", "service_level")) == pytest.approx(within / offered_net)
+    assert float(_metric("call_kpis_daily", "abandon_rate")) == pytest.approx(abandoned / offered_net)
+    assert float(_metric("complaint_kpis_daily", "timely_resolution_rate")) == pytest.approx(timely / resolved)
+    # the per-queue rows carry the same numbers the mart computed for each day
+    with _bi_reader() as conn:
+        day, queue, level = conn.execute(
+            "select local_date, queue, service_level from marts.call_kpis_daily"
+            " where service_level is not null order by local_date, queue limit 1").fetchone()
+    assert _metric("call_kpis_daily", "service_level", f"local_date = '{day}' and queue = '{queue}'") == pytest.approx(level)

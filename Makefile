@@ -28,7 +28,7 @@ setup: $(VENV)/.synced  ## create the virtual environment from the lock file
 
 SUPERSET_VENV := .superset-venv
 $(SUPERSET_VENV)/.synced: $(UV) superset/uv.lock superset/pyproject.toml
-	UV_PROJECT_ENVIRONMENT=$(SUPERSET_VENV) $(UV) sync --frozen --project superset --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SUPERSET_VENV) $(UV) sync --frozen --project superset --python $(PYTHON)
 	@touch $@
 
 superset-setup: $(SUPERSET_VENV)/.synced  ## Superset's own virtual environment (its pins clash with Airflow's)

@@ -10,7 +10,7 @@ SVCWH := $(VENV)/bin/svcwh
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup run test warehouse-stop airflow-ui bench clean help
+.PHONY: setup superset-setup chromium run test superset warehouse-stop airflow-ui bench clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -26,11 +26,31 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml
 
 setup: $(VENV)/.synced  ## create the virtual environment from the lock file
 
+SUPERSET_VENV := .superset-venv
+$(SUPERSET_VENV)/.synced: $(UV) superset/uv.lock superset/pyproject.toml
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/$(SUPERSET_VENV) $(UV) sync --frozen --project superset --python $(PYTHON)
+	@touch $@
+
+superset-setup: $(SUPERSET_VENV)/.synced  ## Superset's own virtual environment (its pins clash with Airflow's)
+
+# the browser test's packages: Debian's chromium, and a CJK font (labels are Chinese with English)
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
+chromium:  ## Debian's Chromium and a CJK font for the browser test (installed with apt when missing)
+	@if ! test -x /usr/bin/chromium || ! test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc; then \
+	  echo "installing $(BROWSER_PACKAGES) for the dashboard browser test"; \
+	  apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update >/dev/null && apt-get install -y --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; } || \
+	  { echo "error: /usr/bin/chromium (or the CJK font) is missing and apt-get could not install it: run as root: apt-get install -y --no-install-recommends $(BROWSER_PACKAGES)" >&2; exit 2; }; \
+	fi
+
 run: setup  ## the nightly pipeline over simulated data on the embedded warehouse, then a summary
 	$(SVCWH) demo
 
-test: setup  ## the whole test suite, integration tests included, on the embedded warehouse
+test: setup superset-setup chromium  ## the whole test suite, integration and browser tests included
 	$(VENV)/bin/pytest
+
+superset: setup superset-setup  ## the dashboards (Superset) on the embedded warehouse; prints the URL and login
+	$(SVCWH) superset
 
 airflow-ui: setup  ## the Airflow UI on the embedded warehouse (prints the URL and login)
 	$(SVCWH) airflow-ui
@@ -44,4 +64,4 @@ warehouse-stop:  ## stop the embedded PostgreSQL server
 clean:  ## stop the embedded server and remove all local state (.warehouse, .venv, .tools)
 	-$(SVCWH) warehouse stop
 	-SVCWH_DATA_DIR=.warehouse/test $(SVCWH) warehouse stop
-	rm -rf .warehouse $(VENV) $(TOOLS)
+	rm -rf .warehouse $(VENV) $(TOOLS) $(SUPERSET_VENV)

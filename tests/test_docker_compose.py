@@ -64,7 +64,8 @@ def test_compose_images_are_built_from_the_repo_dockerfile():
     for name, service in SERVICES.items():
         if name in ("postgres", "redis"):
             continue
-        assert service.get("build") == ".", f"{name} is not built from the repo"
+        expected = "./superset" if name == "superset" else "."
+        assert service.get("build") == expected, f"{name} is not built from {expected}"
     for line in dockerfile.splitlines():
         if line.startswith("COPY"):
             sources = [w for w in line.split()[1:-1] if not w.startswith("--")]
@@ -101,6 +102,8 @@ def test_compose_commands_are_real_verbs():
                     command = command.commands[word]
                     if not hasattr(command, "commands"):
                         break
+            elif name == "superset":
+                continue  # checked in test_compose_superset_runs_the_same_import
             elif argv[0] == "airflow":
                 assert argv[1] in airflow_verbs, f"{name}: unknown airflow command {argv[1]}"
             else:
@@ -136,3 +139,29 @@ def test_compose_variables_are_in_env_example():
     assert used <= example, f"variables missing from .env.example: {sorted(used - example)}"
     literal = re.search(r"PASSWORD:\s+(?![$\s])\S+", text)  # a value that is not ${…}
     assert literal is None, f"a literal password in docker-compose.yml: {literal and literal.group(0)}"
+
+
+def test_compose_superset_runs_the_same_import():
+    """The superset service imports the repo's assets with bootstrap.py, as `svcwh superset` does."""
+    from service_warehouse import dashboards
+
+    service = SERVICES["superset"]
+    dockerfile = (REPO / "superset" / "Dockerfile").read_text()
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY"):
+            for source in [w for w in line.split()[1:-1] if not w.startswith("--")]:
+                assert (REPO / "superset" / source).exists(), f"superset/Dockerfile copies {source}, not in superset/"
+    assert "uv sync --frozen" in dockerfile, "the image must install from superset/uv.lock"
+    bootstrap, serve = _commands(service)
+    assert bootstrap[:2] == ["python", "/app/bootstrap.py"]
+    options = dict(zip(bootstrap[2::2], bootstrap[3::2]))
+    assert options["--assets"] == "/app/assets" and "COPY assets ./assets" in dockerfile
+    assert options["--warehouse-uri"] == dashboards.bi_reader_uri("postgresql://x@postgres:5432/warehouse")
+    assert serve[0] == "gunicorn" and serve[-1] == "superset.app:create_app()"
+    # the variables bootstrap.py and superset_config.py read; no secret has a default
+    env = service["environment"]
+    code = "\n".join((REPO / "superset" / f).read_text() for f in ("bootstrap.py", "superset_config.py"))
+    for key, value in env.items():
+        assert re.search(rf"['\"]{key}['\"]", code), f"superset sets {key}, which Superset's side never reads"
+        assert ":?" in value, f"{key} must come from .env without a default"
+    assert "SVCWH_BI_READER_PASSWORD" in env

@@ -62,7 +62,7 @@ def _need(y: np.ndarray, days: int, method: str) -> None:
 
 def naive(y: np.ndarray, weekdays: np.ndarray, future_weekdays: np.ndarray, p: MethodParams) -> Forecast:
     """Simple forecast: tomorrow is like today. Interval from the one-day changes (σ √h)."""
-    _need(y, 2, "naive")
+    _need(y, 1, "naive")  # the one method that works from a single day (a new queue, the first night)
     h = np.arange(1, len(future_weekdays) + 1)
     sd = float(np.std(np.diff(y), ddof=1)) if len(y) > 2 else 0.0
     return _interval(np.full(len(h), float(y[-1])), sd * np.sqrt(h))

@@ -236,7 +236,7 @@ def mart_suite(model: str, columns: list[str], *, build_schema: str, available: 
 
 def _demand(model: str, present: set[str], build_schema: str, available: set[str], logical_date: dt.date,
             thresholds: dict[str, Any]) -> list:
-    """The demand marts: intervals hold their forecast, one champion, tonight's vintage, no queue or interval missing."""
+    """Demand marts: intervals hold their forecast, one champion, tonight's vintage, every queue and interval."""
     day = sql_literal(logical_date.isoformat())
     items = []
 

@@ -108,6 +108,7 @@ def load_policy(conn) -> Policy:
             rows = conn.execute(f"select policy_key, policy_value from {SEEDS_SCHEMA}.{seed}").fetchall()
         except Exception as exc:  # psycopg.errors.UndefinedTable, with the transaction to roll back
             conn.rollback()
-            raise ForecastPolicyError(f"seed {SEEDS_SCHEMA}.{seed} cannot be read ({exc}): run `dbt seed` first") from None
+            raise ForecastPolicyError(
+                f"seed {SEEDS_SCHEMA}.{seed} cannot be read ({exc}): run `dbt seed` first") from None
         values[seed] = {k: float(v) for k, v in rows}
     return policy_from_values(values["forecast_policy"], values["policy_thresholds"])

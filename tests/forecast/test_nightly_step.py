@@ -69,7 +69,8 @@ def _project_copy(tmp_path_factory):
     from pathlib import Path
 
     dest = tmp_path_factory.mktemp("dbt") / "dbt_project"
-    shutil.copytree(Path(__file__).resolve().parents[2] / "dbt_project", dest, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    shutil.copytree(Path(__file__).resolve().parents[2] / "dbt_project", dest,
+                    ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     return dest
 
 

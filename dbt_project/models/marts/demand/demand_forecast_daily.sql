@@ -4,7 +4,7 @@
 with
 
 vintages as (
-    select * from {{ source('forecast', 'vintages') }}
+    select * from {{ ref('demand_vintages_as_of') }}
 ),
 
 forecasts as (
@@ -19,13 +19,6 @@ as_of as (
     select {{ as_of_date() }} as as_of_date
 ),
 
-kept as (
-    select vintages.forecast_made_on, vintages.run_id
-    from vintages
-    cross join as_of
-    where vintages.forecast_made_on <= as_of.as_of_date
-),
-
 final as (
     select
         forecasts.series_id::text as series_id,
@@ -35,8 +28,8 @@ final as (
         forecasts.urgency::text as urgency,
         forecasts.method::text as method,
         forecasts.forecast_made_on::date as forecast_made_on,
-        kept.run_id::text as run_id,
-        (forecasts.forecast_made_on = max(forecasts.forecast_made_on) over ())::boolean as is_latest_vintage,
+        vintages.run_id::text as run_id,
+        vintages.is_latest::boolean as is_latest_vintage,
         forecasts.is_champion::boolean as is_champion,
         forecasts.local_date::date as local_date,
         forecasts.horizon_days::integer as horizon_days,
@@ -45,8 +38,8 @@ final as (
         round(forecasts.upper_80::numeric, 2)::numeric as upper_80,
         (case when forecasts.local_date <= as_of.as_of_date then coalesce(actuals.actual, 0) end)::numeric as actual
     from forecasts
-    inner join kept
-        on forecasts.forecast_made_on = kept.forecast_made_on
+    inner join vintages
+        on forecasts.forecast_made_on = vintages.forecast_made_on
     cross join as_of
     left join actuals
         on actuals.series_id = forecasts.series_id

@@ -4,7 +4,7 @@
 with
 
 vintages as (
-    select * from {{ source('forecast', 'vintages') }}
+    select * from {{ ref('demand_vintages_as_of') }}
 ),
 
 intraday as (
@@ -12,9 +12,7 @@ intraday as (
 ),
 
 latest as (
-    select max(forecast_made_on) as forecast_made_on
-    from vintages
-    where forecast_made_on <= {{ as_of_date() }}
+    select forecast_made_on from vintages where is_latest
 ),
 
 final as (

@@ -8,7 +8,7 @@
 with
 
 vintages as (
-    select * from {{ source('forecast', 'vintages') }}
+    select * from {{ ref('demand_vintages_as_of') }}
 ),
 
 forecasts as (
@@ -27,10 +27,6 @@ as_of as (
     select {{ as_of_date() }} as as_of_date
 ),
 
-kept as (
-    select forecast_made_on from vintages cross join as_of where forecast_made_on <= as_of.as_of_date
-),
-
 -- step 1: every published forecast whose day has passed, with its actual
 scored as (
     select
@@ -45,8 +41,8 @@ scored as (
         forecasts.forecast - coalesce(actuals.actual, 0) as error,
         coalesce(actuals.actual, 0) as actual
     from forecasts
-    inner join kept
-        on forecasts.forecast_made_on = kept.forecast_made_on
+    inner join vintages
+        on forecasts.forecast_made_on = vintages.forecast_made_on
     cross join as_of
     left join actuals
         on actuals.series_id = forecasts.series_id
@@ -86,7 +82,7 @@ backtest_sums as (
         series_id, series_kind, queue, category, urgency, method, horizon_bucket, month,
         n, sum_error, sum_abs_error, sum_sq_error, sum_actual, sum_abs_pct_error, n_pct
     from backtests
-    where forecast_made_on = (select max(forecast_made_on) from kept)
+    where forecast_made_on = (select forecast_made_on from vintages where is_latest)
 ),
 
 sums as (

@@ -5,7 +5,7 @@
 with
 
 vintages as (
-    select * from {{ source('forecast', 'vintages') }}
+    select * from {{ ref('demand_vintages_as_of') }}
 ),
 
 intraday as (
@@ -26,7 +26,6 @@ planned as (
     from intraday
     inner join vintages
         on intraday.forecast_made_on = vintages.forecast_made_on
-    where vintages.forecast_made_on <= {{ as_of_date() }}
     order by intraday.queue, intraday.interval_start, intraday.forecast_made_on desc
 ),
 

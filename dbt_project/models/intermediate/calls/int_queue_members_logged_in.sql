@@ -54,6 +54,7 @@ sessions as (
     from sequenced
     cross join bounds
     where sequenced.event_type = 'ADDMEMBER'
+        and bounds.first_at is not null  -- no vintage yet: nothing to compare with (greatest() skips NULL)
 ),
 
 -- step 2: the intervals each session overlaps, and for how long

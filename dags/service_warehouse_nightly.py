@@ -11,8 +11,12 @@ previous local day **D** (the run with logical date D 02:00 runs at D+1 02:00).
 3. **raw** — lands CRM, call-centre and repair data in parallel, every landed day ≤ D not yet
    loaded (each day its own audited batch), each followed by its raw suite.
 4. **transform** — dbt, one task per model with its tests (Cosmos, from the prebuilt manifest).
-5. **marts** — the mart suites gate the build; publish points the `marts` views at it.
-6. **report** — the auditors' index page (every run's Data Docs) and the dbt docs.
+5. **forecast** — demand forecasts (calls by queue, complaints, repairs; every method, the
+   backtest's champion) and Erlang C staffing from the marts just built, written as tonight's
+   vintage to schema `forecast` (earlier vintages never change); then **demand_marts** builds
+   the four demand marts on it (dbt).
+6. **marts** — the mart suites gate the build; publish points the `marts` views at it.
+7. **report** — the auditors' index page (every run's Data Docs) and the dbt docs.
 
 Manual runs take params: `date` (YYYY-MM-DD, instead of the logical date), `full_refresh`,
 `sources`. Transient faults (database connection) retry with backoff; data faults (a bad file,
@@ -154,6 +158,16 @@ def service_warehouse_nightly():
                                 "(dbt parse); or call service_warehouse.transform.build_manifest()")
 
     @task
+    def forecast(plan: dict) -> object:
+        """Forecast demand and staffing from the marts just built: tonight's vintage in schema `forecast`."""
+        return steps.forecast(plan["build_schema"], plan["as_of_date"], get_current_context()["run_id"])
+
+    @task
+    def demand_marts(plan: dict) -> None:
+        """Build the demand marts (dbt, with their tests) on tonight's forecast vintage."""
+        steps.demand_marts(plan["build_schema"], plan["as_of_date"], plan["full_refresh"])
+
+    @task
     def cross_model_checks(plan: dict) -> int:
         """dbt tests that read several models (relationships, reconciliations), once all are built."""
         return steps.cross_model_tests(plan["build_schema"], plan["as_of_date"], cross_model_tests())
@@ -196,7 +210,8 @@ def service_warehouse_nightly():
     if transform is None:
         transform = transform_unavailable()
     marts_group = marts(plan)
-    raw_group >> transform >> cross_model_checks(plan) >> marts_group >> report(plan)
+    raw_group >> transform >> forecast(plan) >> demand_marts(plan) >> cross_model_checks(plan) >> marts_group
+    marts_group >> report(plan)
 
 
 service_warehouse_nightly()

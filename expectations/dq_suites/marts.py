@@ -15,6 +15,10 @@ from typing import Any
 
 from dq_suites._common import expectation, sql_literal, suite
 
+#: The forecasting methods (service_warehouse.forecast.METHODS; named here so that suites import no product code).
+FORECAST_METHODS = ("naive", "seasonal_naive", "moving_average", "weighted_moving_average", "exponential_smoothing",
+                    "seasonal_index", "holt_winters")
+
 #: Columns dashboards rely on (shared/spec/marts_contract.txt): renaming or removing one breaks them.
 MART_CONTRACT: dict[str, list[str]] = {
     "dim_customer": ["customer_id", "customer_type", "industry", "size_class", "region", "city",
@@ -54,8 +58,17 @@ MART_CONTRACT: dict[str, list[str]] = {
                                   "points_after_penalty", "points_over_base", "bonus_amount"],
     "service_level_monthly": ["month"],
     "satisfaction_monthly": ["month", "subject_type", "surveys", "csat", "nps"],
-    "demand_forecast_daily": ["method", "forecast_made_on", "is_champion"],
-    "forecast_accuracy": ["method"],
+    "demand_forecast_daily": ["series_id", "series_kind", "queue", "category", "urgency", "method",
+                              "forecast_made_on", "is_champion", "is_latest_vintage", "local_date", "horizon_days",
+                              "forecast", "lower_80", "upper_80", "actual"],
+    "demand_forecast_intraday": ["queue", "interval_start", "interval_end", "local_date", "forecast_made_on",
+                                 "forecast_calls", "forecast_aht_seconds"],
+    "forecast_accuracy": ["forecast_kind", "series_id", "series_kind", "method", "horizon_bucket", "month", "n",
+                          "mean_error", "mae", "mse", "rmse", "error_sd", "mape", "wape"],
+    "staffing_requirements": ["queue", "interval_start", "interval_end", "local_date", "forecast_calls",
+                              "forecast_aht_seconds", "agents_required", "forecast_service_level",
+                              "forecast_asa_seconds", "occupancy", "scheduled_headcount", "is_past", "offered_calls",
+                              "agents_logged_in", "service_level_achieved"],
 }
 
 #: The grain of each mart (its key); columns that a mart lacks are left out of the key.
@@ -74,6 +87,10 @@ MART_KEYS: dict[str, list[str]] = {
     "technician_points_monthly": ["technician_id", "month"],
     "service_level_monthly": ["month"],
     "satisfaction_monthly": ["month", "subject_type"],
+    "demand_forecast_daily": ["series_id", "forecast_made_on", "method", "local_date"],
+    "demand_forecast_intraday": ["queue", "interval_start"],
+    "staffing_requirements": ["queue", "interval_start"],
+    "forecast_accuracy": ["forecast_kind", "series_id", "method", "horizon_bucket", "month"],
 }
 #: Key columns that may be NULL (a dimension value absent, e.g. no region) and still be unique.
 _NULLABLE_KEYS = {"customer_type", "value_grade", "region", "category", "severity", "channel", "urgency"}
@@ -81,7 +98,13 @@ _NULLABLE_KEYS = {"customer_type", "value_grade", "region", "category", "severit
 _COUNT_COLUMNS = {"offered", "answered", "abandoned", "short_abandons", "timeouts", "received", "resolved",
                   "resolved_within_sla", "open_backlog", "breached_backlog", "orders", "completed", "surveys",
                   "calls", "complaints", "repairs", "customers_at_start", "new_customers", "churned_customers",
-                  "reopen_count", "handled", "safety_incidents", "points_over_base", "bonus_amount"}
+                  "reopen_count", "handled", "safety_incidents", "points_over_base", "bonus_amount",
+                  # demand marts: volumes, their intervals, agents, error sizes
+                  "forecast", "lower_80", "upper_80", "actual", "forecast_calls", "traffic_erlangs",
+                  "agents_required", "scheduled_headcount", "offered_calls", "agents_logged_in", "n", "mae", "mse",
+                  "rmse", "error_sd", "mape", "wape"}
+#: Fractions in [0, 1] that are not named *_rate.
+_FRACTIONS = {"occupancy", "forecast_service_level", "service_level_achieved"}
 _DURATION = re.compile(r"_(seconds|minutes|hours)$")
 
 #: (mart, fact, the mart's date column, how the fact gets the same local date, counts to reconcile).
@@ -111,6 +134,9 @@ _MART_ENUMS = {
                     "inspection_result": ["pass", "fail"]},
     "dim_customer": {"value_grade": ["A", "B", "C"], "tenure_class": ["new", "established", "loyal"],
                      "customer_type": ["enterprise", "individual"]},
+    "demand_forecast_daily": {"series_kind": ["calls", "complaints", "repairs"], "method": list(FORECAST_METHODS)},
+    "forecast_accuracy": {"forecast_kind": ["published", "backtest"], "method": [*FORECAST_METHODS, "champion"],
+                          "horizon_bucket": [1, 7, 14, 28]},
 }
 #: Within a mart: the left side may not exceed the sum on the right.
 _NOT_ABOVE = {
@@ -132,7 +158,8 @@ _SWING_KPIS = {
 def rate_columns(columns: list[str], thresholds: dict[str, Any]) -> list[str]:
     """The columns that hold a fraction in [0, 1]."""
     excluded = set(thresholds["marts"].get("rate_exclusions") or [])
-    return [c for c in columns if (c.endswith("_rate") or c in ("service_level", "csat")) and c not in excluded]
+    return [c for c in columns
+            if (c.endswith("_rate") or c in ("service_level", "csat") or c in _FRACTIONS) and c not in excluded]
 
 
 def mart_suite(model: str, columns: list[str], *, build_schema: str, available: set[str],
@@ -202,8 +229,58 @@ def mart_suite(model: str, columns: list[str], *, build_schema: str, available: 
                 f"where d::date not in (select local_date from {{batch}} where local_date is not null)")))
     if model == "call_kpis_daily":
         items += _swings(present, logical_date, thresholds)
+    items += _demand(model, present, build_schema, available, logical_date, thresholds)
     items += _pii(model, columns, build_schema, thresholds)
     return suite(f"mart.{model}", items, why=f"{model} as built in {build_schema}, before publication")
+
+
+def _demand(model: str, present: set[str], build_schema: str, available: set[str], logical_date: dt.date,
+            thresholds: dict[str, Any]) -> list:
+    """Demand marts: intervals hold their forecast, one champion, tonight's vintage, every queue and interval."""
+    day = sql_literal(logical_date.isoformat())
+    items = []
+
+    def rows(name: str, why: str, query: str, needed: set[str], severity: str = "critical") -> None:
+        if needed <= present:
+            items.append(expectation("UnexpectedRowsExpectation", f"{model}.{name}", why, severity, thresholds,
+                                     unexpected_rows_query=query))
+
+    if model == "demand_forecast_daily":
+        rows("interval_holds_forecast", "lower ≤ forecast ≤ upper where the method gives an 80 % interval",
+             "select * from {batch} where lower_80 is not null and (lower_80 > forecast or forecast > upper_80)"
+             " or (lower_80 is null) <> (upper_80 is null)", {"lower_80", "upper_80", "forecast"})
+        rows("one_champion", "exactly one champion method per series and vintage (staffing uses it)",
+             "select series_id, forecast_made_on, local_date, count(*) filter (where is_champion) as champions"
+             " from {batch} group by series_id, forecast_made_on, local_date"
+             " having count(*) filter (where is_champion) <> 1", {"series_id", "is_champion", "local_date"})
+        rows("made_tonight", "the latest vintage is the run's day: the forecast step ran on this build",
+             f"select max(forecast_made_on) as latest_vintage from {{batch}}"
+             f" having max(forecast_made_on) is distinct from {day}::date", {"forecast_made_on"})
+    if model in ("demand_forecast_intraday", "staffing_requirements"):
+        ahead = " where not is_past" if "is_past" in present else ""
+        rows("every_interval", "every queue has every interval of every forecast day (a gap reads as no calls)",
+             f"with ahead as (select * from {{batch}}{ahead}), "
+             "per_day as (select queue, local_date, count(*) as intervals, max(interval_minutes) as minutes"
+             " from ahead group by queue, local_date), "
+             "per_queue as (select queue, count(*) as days from per_day group by queue) "
+             "select per_day.queue, per_day.local_date, per_day.intervals, per_queue.days from per_day"
+             " join per_queue on per_queue.queue = per_day.queue"
+             " where per_day.intervals <> 1440 / per_day.minutes"
+             " or per_queue.days <> (select max(days) from per_queue)",
+             {"queue", "local_date", "interval_minutes"})
+        if "call_kpis_daily" in available:
+            rows("every_queue", "every queue that took calls in the last 28 days is forecast and staffed",
+                 f"select distinct queue from {build_schema}.call_kpis_daily"
+                 f" where local_date > {day}::date - 28 and offered > 0 and (select count(*) from {{batch}}) >= 0"
+                 f" except select queue from {{batch}}", {"queue"})
+    if model == "staffing_requirements":
+        rows("agents_where_calls", "at least one agent wherever calls are forecast",
+             "select * from {batch} where forecast_calls > 0 and agents_required < 1",
+             {"forecast_calls", "agents_required"})
+        rows("headcount_covers_agents", "scheduled headcount (after shrinkage) is at least the agents needed",
+             "select * from {batch} where scheduled_headcount < agents_required",
+             {"scheduled_headcount", "agents_required"})
+    return items
 
 
 def _reconcile_with_fact(model: str, present: set[str], build_schema: str, available: set[str], tz: str,

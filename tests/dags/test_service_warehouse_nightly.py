@@ -93,6 +93,11 @@ def test_nightly_dag_layers_and_order(dagbag):
         assert "raw.landed" in upstream, task_id
         assert task_id in dag.task_dict["marts.gate"].get_flat_relative_ids(upstream=True)
     assert dag.task_dict["marts.publish"].upstream_task_ids == {"marts.gate", "prepare"}
+    # the demand marts are built on tonight's forecast, after every other model, before the checks
+    assert not [t for t in transform if "demand_forecast" in t or "staffing" in t or "forecast_accuracy" in t]
+    assert set(transform) <= dag.task_dict["forecast"].get_flat_relative_ids(upstream=True)
+    assert dag.task_dict["demand_marts"].upstream_task_ids == {"forecast", "prepare"}
+    assert dag.task_dict["cross_model_checks"].upstream_task_ids == {"demand_marts", "prepare"}
     assert "report" in dag.task_dict["marts.publish"].downstream_task_ids
 
 

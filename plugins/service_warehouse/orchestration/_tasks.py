@@ -255,6 +255,21 @@ def publish(build_schema: str, day: date, run_id: str, validation_run_id: Any) -
     return _plain(do_publish(build_schema, run_id, day, validation_run_id))
 
 
+def forecast(build_schema: str, as_of_date: str, run_id: str) -> Any:
+    """Forecast demand from the marts just built and write the vintage of ``as_of_date``."""
+    run_forecast = _part("service_warehouse.forecast", "run_forecast")
+    return _plain(run_forecast(build_schema, date.fromisoformat(as_of_date), run_id))
+
+
+def demand_marts(build_schema: str, as_of_date: str, full_refresh: bool = False) -> None:
+    """Build the demand marts (and their tests) on tonight's forecast vintage."""
+    from service_warehouse.orchestration._cosmos import DEMAND_MARTS
+
+    run_dbt = _part("service_warehouse.transform", "run_dbt")
+    args = ["build", "--select", DEMAND_MARTS, *(["--full-refresh"] if full_refresh else [])]
+    run_dbt(args, build_schema=build_schema, as_of=date.fromisoformat(as_of_date))
+
+
 def cross_model_tests(build_schema: str, as_of_date: str, names: list[str]) -> int:
     """Run the dbt tests that read several models, once all models are built; how many ran."""
     if not names:

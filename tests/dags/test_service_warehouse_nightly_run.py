@@ -139,6 +139,11 @@ def test_summary_reads_landed_rows_publication_kpis_and_verdict(second_run):
     offered = sum(v for d, v in _offered_in_marts().items() if d.month == 8)
     assert summary.kpi_month == date(2026, 8, 1) and kpis["calls offered"] == f"{offered:,}"
     assert summary.verdict in ("PASSED", "PASSED with warnings")
+    plan = dict(summary.plan)
+    assert summary.forecast_made_on == DAY3
+    week = _one("select round(sum(forecast))::int from marts.demand_forecast_daily where is_latest_vintage"
+                " and is_champion and series_kind = 'calls' and horizon_days between 1 and 7")[0]
+    assert plan["calls forecast, next 7 days"] == f"{week:,}"
 
 
 def test_rerunning_a_published_day_does_nothing(nightly, second_run):

@@ -1,7 +1,8 @@
 """The run command's closing summary, read from the warehouse's audit trail and the marts.
 
 Rows landed and quarantined per source, what is published, the headline KPIs of the last
-month, the data-quality verdict and where to open the reports. Every figure is read from the
+month, the plan for the coming week (the champion forecasts and Erlang C staffing), the
+data-quality verdict and where to open the reports. Every figure is read from the
 database; whatever is not there yet is said plainly ("not built yet"), never invented.
 """
 
@@ -24,6 +25,8 @@ class Summary:
     marts: list[str] = field(default_factory=list)
     kpi_month: date | None = None
     kpis: list[tuple[str, str]] = field(default_factory=list)
+    forecast_made_on: date | None = None
+    plan: list[tuple[str, str]] = field(default_factory=list)
     verdict: str | None = None
     verdict_detail: list[str] = field(default_factory=list)
     reports: list[tuple[str, str]] = field(default_factory=list)
@@ -58,6 +61,7 @@ def collect(url: str | None = None) -> Summary:
         _sources(conn, s)
         _publication(conn, s)
         _kpis(conn, s)
+        _plan(conn, s)
         _verdict(conn, s)
     _reports(s, settings.reports_dir)
     return s
@@ -153,6 +157,40 @@ def _kpis(conn, s: Summary) -> None:
         s.kpis.append(("call service level (≤ 20 s)", _pct(row[0] if row else None)))
 
 
+def _plan(conn, s: Summary) -> None:
+    """The published forecast: champion calls, complaints and repairs for the next 7 days, and
+    the busiest half-hour's Erlang C staffing on the first forecast day."""
+    if s.publication is None:
+        return
+    for view in ("demand_forecast_daily", "staffing_requirements"):
+        if not _exists(conn, f"marts.{view}"):
+            s.missing.append(f"mart {view} not published (not built yet)")
+            return
+    row = conn.execute(
+        "select forecast_made_on,"
+        " sum(forecast) filter (where series_kind = 'calls'),"
+        " sum(forecast) filter (where series_kind = 'complaints'),"
+        " sum(forecast) filter (where series_kind = 'repairs')"
+        " from marts.demand_forecast_daily"
+        " where is_latest_vintage and is_champion and horizon_days between 1 and 7"
+        " group by forecast_made_on").fetchone()
+    if row is None:
+        s.missing.append("no forecast published yet (demand_forecast_daily is empty)")
+        return
+    s.forecast_made_on = row[0]
+    s.plan += [("calls forecast, next 7 days", _num(round(row[1] or 0))),
+               ("complaints forecast, next 7 days", _num(round(row[2] or 0))),
+               ("repair orders forecast, next 7 days", _num(round(row[3] or 0)))]
+    peak = conn.execute(
+        "select local_date, interval_start, sum(agents_required), sum(scheduled_headcount)"
+        " from marts.staffing_requirements where forecast_made_on = %s and local_date > %s"
+        " group by local_date, interval_start order by local_date, sum(agents_required) desc,"
+        " interval_start limit 1", (row[0], row[0])).fetchone()
+    if peak is not None:
+        s.plan.append((f"agents needed at the peak half-hour of {peak[0]} (Erlang C)",
+                       f"{_num(peak[2])} at {peak[1]:%H:%M}, scheduled headcount {_num(peak[3])}"))
+
+
 def _verdict(conn, s: Summary) -> None:
     if not _exists(conn, "audit.validation_runs"):
         s.missing.append("data-quality gate not built yet (no audit.validation_runs)")
@@ -211,6 +249,10 @@ def render(s: Summary, console) -> None:
     if s.kpis:
         console.print(f"[bold]Headline KPIs[/bold] for {s.kpi_month:%Y-%m}:")
         for label, value in s.kpis:
+            console.print(f"  {label:<48} {value}")
+    if s.plan:
+        console.print(f"[bold]Plan[/bold] (champion forecasts made on {s.forecast_made_on}, all queues):")
+        for label, value in s.plan:
             console.print(f"  {label:<48} {value}")
     console.print(f"[bold]Data quality:[/bold] {s.verdict or 'not run'}")
     for line in s.verdict_detail:

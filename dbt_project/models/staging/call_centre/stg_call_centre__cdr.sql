@@ -19,23 +19,24 @@ live as (
         on cdr._batch_id = live_batches.batch_id
 ),
 
-fingerprinted as (
-    select
-        live.*,
-        md5(row(uniqueid, channel, dstchannel, lastapp, lastdata, dst, start_at, end_at, sequence)::text)
-            as leg_fingerprint
-    from live
-),
-
--- an anti-join, not a window filter: the planner estimates it well at scale
+-- an anti-join on the raw table itself, probing its index on the uniqueid (a copy of a leg has
+-- the same one): a query for a few dates reads only those dates' legs and their copies, so the
+-- nightly cost does not grow with history (see stg_call_centre__queue_log).
 deduplicated as (
-    select fingerprinted.*
-    from fingerprinted
+    select live.*
+    from live
     where not exists (
         select 1
-        from fingerprinted as later_copy
-        where later_copy.leg_fingerprint = fingerprinted.leg_fingerprint
-            and later_copy._batch_id > fingerprinted._batch_id
+        from {{ source('call_centre', 'cdr') }} as later_copy
+        inner join live_batches as later_batch
+            on later_copy._batch_id = later_batch.batch_id
+        where coalesce(later_copy.uniqueid, '') = coalesce(live.uniqueid, '')
+            and later_copy._batch_id > live._batch_id
+            and row(later_copy.uniqueid, later_copy.channel, later_copy.dstchannel, later_copy.lastapp,
+                    later_copy.lastdata, later_copy.dst, later_copy.start_at, later_copy.end_at,
+                    later_copy.sequence)::text
+                = row(live.uniqueid, live.channel, live.dstchannel, live.lastapp, live.lastdata, live.dst,
+                      live.start_at, live.end_at, live.sequence)::text
     )
 ),
 

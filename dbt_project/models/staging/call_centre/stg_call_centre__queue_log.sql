@@ -19,24 +19,26 @@ live as (
         on queue_log._batch_id = live_batches.batch_id
 ),
 
-fingerprinted as (
-    select
-        live.*,
-        -- the whole line; row()::text tells NULL from '' apart
-        md5(row(event_epoch, callid, queuename, agent, event, data1, data2, data3, data4, data5, data_extra)::text)
-            as line_fingerprint
-    from live
-),
-
--- an anti-join, not a window filter: the planner estimates it well at scale
+-- an anti-join on the raw table itself, probing its event_epoch index (a copy of a line has the
+-- same epoch): a query for a few dates reads only those dates' events and their copies, so the
+-- nightly cost does not grow with history. (A fingerprint CTE read twice would be materialised
+-- over every event ever loaded on each query; measured in docs/DECISIONS.md, "Performance".)
 deduplicated as (
-    select fingerprinted.*
-    from fingerprinted
+    select live.*
+    from live
     where not exists (
         select 1
-        from fingerprinted as later_copy
-        where later_copy.line_fingerprint = fingerprinted.line_fingerprint
-            and later_copy._batch_id > fingerprinted._batch_id
+        from {{ source('call_centre', 'queue_log') }} as later_copy
+        inner join live_batches as later_batch
+            on later_copy._batch_id = later_batch.batch_id
+        where later_copy.event_epoch = live.event_epoch
+            and later_copy._batch_id > live._batch_id
+            -- the whole line; row()::text tells NULL from '' apart
+            and row(later_copy.event_epoch, later_copy.callid, later_copy.queuename, later_copy.agent,
+                    later_copy.event, later_copy.data1, later_copy.data2, later_copy.data3, later_copy.data4,
+                    later_copy.data5, later_copy.data_extra)::text
+                = row(live.event_epoch, live.callid, live.queuename, live.agent, live.event, live.data1,
+                      live.data2, live.data3, live.data4, live.data5, live.data_extra)::text
     )
 ),
 

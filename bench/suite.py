@@ -206,9 +206,20 @@ class Suite:
         steps["mart suites"], steps["publish"] = self.gate_and_publish(schema, day, run_id)
         steps["total"] = sum(steps.values())
         kind = "timed" if timed else "warm-up (builds the other blue/green schema)"
+        if timed:
+            self.print_slowest_nodes()
         print(f"  night {day} ({n} days of history, {kind}): "
               + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()) + f" (load {loadavg():.1f})", flush=True)
         return steps
+
+    def print_slowest_nodes(self, top: int = 8) -> None:
+        """The dbt nodes that took longest in the last build (its run_results.json): the profile."""
+        results = self.target / "run_results.json"
+        if not results.is_file():
+            return
+        nodes = sorted(json.loads(results.read_text())["results"], key=lambda r: -r["execution_time"])
+        print("  slowest dbt nodes: " + ", ".join(
+            f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f} s" for r in nodes[:top]), flush=True)
 
     def history(self, n: int) -> None:
         """Days 1…n−2 loaded and built, day n−1 run as a night: both blue/green schemas are then

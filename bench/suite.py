@@ -234,8 +234,34 @@ class Suite:
             with self.step(f"history: dbt build as of day {n - 2}, gate, publish"):
                 schema = self.build(self.day(n - 2))
                 self.gate_and_publish(schema, self.day(n - 2), f"bench-history-{n}")
+        self.seed_other_schema()
         with self.step(f"history: night {n - 1} (warm-up)"):
             self.night(n - 1, timed=False)
+
+    def seed_other_schema(self) -> None:
+        """Copy the live schema's incremental marts into the other blue/green schema when it has none.
+
+        In production the other schema was built the night before; here it would otherwise be
+        built from nothing by the warm-up night (a full build, not what a night costs). A copy
+        with the same indexes is that state; its own high-water batch then drives the next build.
+        """
+        from service_warehouse.publish import choose_build_schema, live_schema
+        from service_warehouse.warehouse import connect
+
+        manifest = json.loads((self.target / "manifest.json").read_text())
+        incremental = sorted(n["name"] for n in manifest["nodes"].values()
+                             if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
+                             and "marts" in n["fqn"])
+        live, other = live_schema(), choose_build_schema()
+        with connect() as conn:
+            for name in incremental:
+                have = conn.execute("select to_regclass(%s)", (f"{other}.{name}",)).fetchone()[0]
+                if have is None:
+                    began = time.perf_counter()
+                    conn.execute(f"create table {other}.{name} (like {live}.{name} including all)")
+                    conn.execute(f"insert into {other}.{name} select * from {live}.{name}")
+                    conn.commit()
+                    print(f"  seeded {other}.{name} from {live} in {time.perf_counter() - began:.1f} s", flush=True)
 
     # -- the parts ---------------------------------------------------------------------------------
 
@@ -277,9 +303,14 @@ class Suite:
         if proc.returncode != 0:
             print(f"  forecast benchmark failed: {proc.stderr[-1500:]}")
 
+    def kept_nights(self) -> dict[int, dict]:
+        """Timed nights of earlier runs on the kept data (a night runs once): n -> steps, at, load."""
+        kept_file = self.data_dir / "nights.json"
+        return {int(k): v for k, v in json.loads(kept_file.read_text()).items()} if kept_file.exists() else {}
+
     def part_nightly(self) -> None:
         kept_file = self.data_dir / "nights.json"
-        kept = {int(k): v for k, v in json.loads(kept_file.read_text()).items()} if kept_file.exists() else {}
+        kept = self.kept_nights()
         for n in (self.args.short, self.args.days - 1):
             self.history(n)
             if self.published_day() >= self.day(n):
@@ -323,7 +354,7 @@ class Suite:
         self.add(Figure("3 full rebuild", f"dbt build --full-refresh of every model, as of {day}", full["seconds"], "s",
                         reference=f"one SQL pass over {rows:,} raw rows {floor:.1f} s",
                         ratio=f"{full['seconds'] / floor:.1f} x"))
-        long = self.nights.get(self.args.days - 1)
+        long = self.nights.get(self.args.days - 1) or self.kept_nights().get(self.args.days - 1, {}).get("steps")
         if long:
             self.add(Figure("4 incremental", "nightly dbt build / full refresh", long["dbt build"] / full["seconds"], "x",
                             reference=f"{long['dbt build']:.1f} s vs {full['seconds']:.1f} s", goal="≤ 0.1"))
@@ -369,10 +400,11 @@ class Suite:
         dbt = [t for t in tasks if t[0].startswith("transform.")]
         span = (max(t[2] for t in dbt) - min(t[1] for t in dbt)).total_seconds()
         busy = sum((t[2] - t[1]).total_seconds() for t in dbt)
-        direct = self.nights.get(n - 1, {}).get("dbt build")
-        ref = f"direct dbt build (night {n - 1}) {direct:.1f} s" if direct else "no direct build timed in this run"
+        night = self.nights.get(n - 1) or self.kept_nights().get(n - 1, {}).get("steps", {})
+        direct = night.get("dbt build")
+        ref = f"direct dbt build (night {n - 1}) {direct:.1f} s" if direct else "no direct night before it was timed"
         self.add(Figure("5 DAG", f"DAG run wall for one night ({len(tasks)} tasks)", wall["seconds"], "s",
-                        reference=f"direct night {n - 1} {self.nights[n - 1]['total']:.1f} s" if direct else ""))
+                        reference=f"direct night {n - 1} {night['total']:.1f} s" if direct else ""))
         self.add(Figure("5 DAG", f"Cosmos dbt tasks first start to last end ({len(dbt)} tasks)", span, "s",
                         reference=ref, ratio=f"{span / direct:.1f} x" if direct else ""))
         if direct:

@@ -193,6 +193,19 @@
         true
     {%- elif around == 0 -%}
         {{ column }} = any({{ calls_date_array(dates) }})
+    {%- elif around is number -%}
+        {#- a literal list, widened here: a subquery would hide the few dates from the planner,
+            which then reads the staging views' whole history before filtering (measured:
+            docs/DECISIONS.md, "Performance") -#}
+        {%- set widened = [] -%}
+        {%- for d in dates -%}
+            {%- set day = modules.datetime.date.fromisoformat(d | string) -%}
+            {%- for shift in range(-around, around + 1) -%}
+                {%- set other = (day + modules.datetime.timedelta(days=shift)).isoformat() -%}
+                {%- if other not in widened -%}{%- do widened.append(other) -%}{%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {{ column }} = any({{ calls_date_array(widened | sort) }})
     {%- else -%}
         {{ column }} in (
             select listed.d + shift.days

@@ -367,7 +367,7 @@ class Suite:
         code = (
             "import time; t0 = time.perf_counter()\n"
             "from airflow.dag_processing.dagbag import DagBag\n"
-            "t1 = time.perf_counter(); bag = DagBag(dag_folder=%r, include_examples=False); t2 = time.perf_counter()\n"
+            "t1 = time.perf_counter(); bag = DagBag(dag_folder=%r); t2 = time.perf_counter()\n"
             "assert not bag.import_errors, bag.import_errors\n"
             "print(t1 - t0, t2 - t1, len(bag.dags))\n"
         ) % str(REPO / "dags")

@@ -28,4 +28,4 @@ def register(app: typer.Typer) -> None:
             raise ServiceWarehouseError(f"the benchmark suite is not in this installation: {SUITE} is missing")
         code = subprocess.call([sys.executable, str(SUITE), *ctx.args])
         if code:
-            raise typer.Exit(code)
+            raise SystemExit(code)  # the suite's own exit code (2: a bad argument, named on stderr)

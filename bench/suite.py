@@ -398,6 +398,10 @@ class Suite:
             return
         tasks = self.task_times(self.day(n))
         dbt = [t for t in tasks if t[0].startswith("transform.")]
+        if not dbt:  # e.g. a day before the DAG's start_date: Airflow creates the run, runs no task
+            print(f"  the DAG run for {self.day(n)} ran no dbt task ({len(tasks)} tasks ran): is the day before the"
+                  " DAG's start_date (dags/service_warehouse_nightly.py)? The default --start and --days 365 end after it.")
+            return
         span = (max(t[2] for t in dbt) - min(t[1] for t in dbt)).total_seconds()
         busy = sum((t[2] - t[1]).total_seconds() for t in dbt)
         night = self.nights.get(n - 1) or self.kept_nights().get(n - 1, {}).get("steps", {})

@@ -10,7 +10,7 @@ SVCWH := $(VENV)/bin/svcwh
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: setup superset-setup chromium run test superset warehouse-stop airflow-ui bench clean help
+.PHONY: setup superset-setup chromium run test superset warehouse-stop airflow-ui bench bench-ingest clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -55,7 +55,11 @@ superset: setup superset-setup  ## the dashboards (Superset) on the embedded war
 airflow-ui: setup  ## the Airflow UI on the embedded warehouse (prints the URL and login)
 	$(SVCWH) airflow-ui
 
-bench: setup  ## the ingest benchmark (large preset): loader rows/s beside a bare COPY, peak memory
+BENCH_ARGS ?=
+bench: setup  ## the benchmark suite (large preset, 90 and 365 days; kept data): make bench BENCH_ARGS="--days 120"
+	$(VENV)/bin/python bench/suite.py $(BENCH_ARGS)
+
+bench-ingest: setup  ## the ingest benchmark alone: loader rows/s beside a bare COPY, peak memory
 	$(VENV)/bin/python bench/ingest.py
 
 warehouse-stop:  ## stop the embedded PostgreSQL server

@@ -66,11 +66,14 @@
         touched as (
             select logical_date as local_date from new_batches
             union
-            select distinct local_date from {{ ref('stg_call_centre__queue_log') }}
-            where batch_id in (select batch_id from new_batches)
+            -- the raw rows of the new batches (their BRIN index on _batch_id), not the staging
+            -- views: the views' de-duplication reads every batch ever loaded, and a line the views
+            -- keep from a new batch is in these rows anyway (same dates)
+            select distinct {{ local_date('event_at') }} from {{ source('call_centre', 'queue_log') }}
+            where _batch_id in (select batch_id from new_batches)
             union
-            select distinct local_date from {{ ref('stg_call_centre__cdr') }}
-            where batch_id in (select batch_id from new_batches)
+            select distinct {{ local_date('start_at') }} from {{ source('call_centre', 'cdr') }}
+            where _batch_id in (select batch_id from new_batches)
         )
         select distinct touched.local_date + shift.days
         from touched
@@ -190,6 +193,19 @@
         true
     {%- elif around == 0 -%}
         {{ column }} = any({{ calls_date_array(dates) }})
+    {%- elif around is number -%}
+        {#- a literal list, widened here: a subquery would hide the few dates from the planner,
+            which then reads the staging views' whole history before filtering (measured:
+            docs/DECISIONS.md, "Performance") -#}
+        {%- set widened = [] -%}
+        {%- for d in dates -%}
+            {%- set day = modules.datetime.date.fromisoformat(d | string) -%}
+            {%- for shift in range(-around, around + 1) -%}
+                {%- set other = (day + modules.datetime.timedelta(days=shift)).isoformat() -%}
+                {%- if other not in widened -%}{%- do widened.append(other) -%}{%- endif -%}
+            {%- endfor -%}
+        {%- endfor -%}
+        {{ column }} = any({{ calls_date_array(widened | sort) }})
     {%- else -%}
         {{ column }} in (
             select listed.d + shift.days

@@ -2,10 +2,17 @@
     The rows of a raw file table (call-centre files) that belong to live (`loaded`) batches, with
     the same line delivered in two batches (a rotated file overlapping a day, a corrected file)
     kept once, from the later batch. Identical lines inside one batch are all kept: they are real
-    events. `columns` are the raw columns that make up a line's identity; row()::text tells NULL
-    from '' apart. An anti-join, not a window filter: the planner estimates it well at scale.
+    events. `columns` are the raw columns that make up a line's identity (row()::text tells NULL
+    from '' apart).
+
+    `probe` is an expression over `{t}` (the table alias) that an index of the raw table covers
+    and that a copy of a line shares (queue_log: `{t}.event_epoch`; cdr:
+    `coalesce({t}.uniqueid, '')`): the anti-join probes that index, so a query for a few dates
+    reads only those dates' lines and their copies and the nightly cost does not grow with
+    history. (A fingerprint CTE read twice would be materialised over every line ever loaded on
+    each query: docs/DECISIONS.md, "Performance".)
 #}
-{% macro live_lines_deduplicated(relation, columns) -%}
+{% macro live_lines_deduplicated(relation, columns, probe) -%}
     with
 
     live as (
@@ -14,21 +21,19 @@
         inner join {{ source('audit', 'load_batches') }} as batches
             on raw_rows._batch_id = batches.batch_id
         where batches.status = 'loaded'
-    ),
-
-    fingerprinted as (
-        select
-            live.*,
-            md5(row({{ columns | join(', ') }})::text) as _line_fingerprint
-        from live
     )
 
-    select fingerprinted.*
-    from fingerprinted
+    select live.*
+    from live
     where not exists (
         select 1
-        from fingerprinted as later_copy
-        where later_copy._line_fingerprint = fingerprinted._line_fingerprint
-            and later_copy._batch_id > fingerprinted._batch_id
+        from {{ relation }} as later_copy
+        inner join {{ source('audit', 'load_batches') }} as later_batch
+            on later_copy._batch_id = later_batch.batch_id
+        where later_batch.status = 'loaded'
+            and {{ probe | replace('{t}', 'later_copy') }} = {{ probe | replace('{t}', 'live') }}
+            and later_copy._batch_id > live._batch_id
+            and row(later_copy.{{ columns | join(', later_copy.') }})::text
+                = row(live.{{ columns | join(', live.') }})::text
     )
 {%- endmacro %}

@@ -30,6 +30,7 @@ for _module, _name in (
     ("service_warehouse.cli._pipeline", None),
     ("service_warehouse.cli._dbt", None),
     ("service_warehouse.cli._superset", None),
+    ("service_warehouse.cli._bench", None),
 ):
     try:
         _mod = __import__(_module, fromlist=["register"])

@@ -1,3 +1,5 @@
+-- indexes: what the dashboards filter on (bench/suite.py part 6, docs/benchmarks.md)
+{{ config(indexes=[{'columns': ['local_date']}]) }}
 -- Complaint KPIs per local date × category × severity × channel × region (the customer's current
 -- region). received counts by the local date of received_at; resolved, resolved_within_sla and
 -- the resolution measures by the local date of the FINAL resolution; the backlog is what was

@@ -1,3 +1,5 @@
+-- indexes: what the dashboards filter on (bench/suite.py part 6, docs/benchmarks.md)
+{{ config(indexes=[{'columns': ['customer_id', 'month']}]) }}
 -- Customer × local month (客户月度往来): calls, complaints, repairs, invoiced amount, surveys,
 -- mean overall score, and whether the customer was active (any invoice or contact). Months run
 -- from the customer's opening month (or the first month with any data, if later) to the as-of

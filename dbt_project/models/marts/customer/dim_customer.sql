@@ -1,3 +1,5 @@
+-- indexes: what the dashboards filter on (bench/suite.py part 6, docs/benchmarks.md)
+{{ config(indexes=[{'columns': ['is_at_risk', 'value_grade']}]) }}
 -- One row per customer, current state as of the run: classification (客户分类: tenure), value
 -- grade (客户分级 A/B/C), credit (授信), risk (危险客户) — and no personal data beyond the masked
 -- phone (客户资料保密制度).

@@ -1,3 +1,5 @@
+-- indexes: what the dashboards filter on (bench/suite.py part 6, docs/benchmarks.md)
+{{ config(indexes=[{'columns': ['local_date', 'queue']}]) }}
 -- Call-centre KPIs by local date × queue (呼叫中心日报), from fct_calls. Definitions are the
 -- department's (marts.md "Exact boundaries › Calls"): short abandons leave the service-level
 -- and abandon-rate denominators; timeouts, key exits, empty-queue exits and calls without an

@@ -5,8 +5,11 @@
 with
 
 deduplicated as (
-    {{ live_lines_deduplicated(source('call_centre', 'cdr'),
-                               ['uniqueid', 'channel', 'dstchannel', 'lastapp', 'lastdata', 'dst', 'start_at', 'end_at', 'sequence']) }}
+    {{ live_lines_deduplicated(
+        source('call_centre', 'cdr'),
+        ['uniqueid', 'channel', 'dstchannel', 'lastapp', 'lastdata', 'dst', 'start_at', 'end_at', 'sequence'],
+        probe="coalesce({t}.uniqueid, '')"
+    ) }}
 ),
 
 final as (

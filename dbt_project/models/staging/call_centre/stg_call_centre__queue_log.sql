@@ -5,8 +5,11 @@
 with
 
 deduplicated as (
-    {{ live_lines_deduplicated(source('call_centre', 'queue_log'),
-                               ['event_epoch', 'callid', 'queuename', 'agent', 'event', 'data1', 'data2', 'data3', 'data4', 'data5', 'data_extra']) }}
+    {{ live_lines_deduplicated(
+        source('call_centre', 'queue_log'),
+        ['event_epoch', 'callid', 'queuename', 'agent', 'event', 'data1', 'data2', 'data3', 'data4', 'data5', 'data_extra'],
+        probe="{t}.event_epoch"
+    ) }}
 ),
 
 final as (

@@ -114,3 +114,8 @@ create index if not exists crm_complaints_updated on raw.crm_complaints using br
 create index if not exists crm_complaint_status_history_updated on raw.crm_complaint_status_history using brin (updated_at);
 create index if not exists crm_surveys_updated on raw.crm_surveys using brin (updated_at);
 create index if not exists crm_invoices_updated on raw.crm_invoices using brin (updated_at);
+
+-- The staging views deduplicate copies of a queue_log line / CDR leg delivered twice by probing
+-- these (a copy has the same epoch / uniqueid): the nightly reads a few dates, not all history.
+create index if not exists queue_log_epoch on raw.queue_log (event_epoch);
+create index if not exists cdr_uniqueid on raw.cdr ((coalesce(uniqueid, '')));

@@ -158,6 +158,10 @@ def test_load_pending_loads_days_in_order_and_fails_a_missing_day(landing, calls
     assert sql("select document ->> 'status' from raw.work_orders where _logical_date = %s and work_order_id = 'WO-1'", (DAY,)) == [("reported",)]
     # the failed days stay pending and are retried by the next run
     assert pending_days("calls", date(2026, 8, 5)) == [date(2026, 8, 4)]
+    # the planner's statistics are refreshed once the pending days are in (raw's indexes need them)
+    analyzed = dict(sql("select relname, last_analyze is not null from pg_stat_user_tables where schemaname = 'raw'"
+                        " and relname in ('cdr', 'queue_log', 'qa_evaluations', 'work_orders')"))
+    assert analyzed == {"cdr": True, "queue_log": True, "qa_evaluations": True, "work_orders": True}
 
 
 def test_load_day_rows_add_up_in_every_loaded_batch(sql):

@@ -187,8 +187,9 @@ def _plan(conn, s: Summary) -> None:
         " group by local_date, interval_start order by local_date, sum(agents_required) desc,"
         " interval_start limit 1", (row[0], row[0])).fetchone()
     if peak is not None:
+        local = peak[1].astimezone(get_settings().centre_tz)  # the centre's clock, not the session's
         s.plan.append((f"agents needed at the peak half-hour of {peak[0]} (Erlang C)",
-                       f"{_num(peak[2])} at {peak[1]:%H:%M}, scheduled headcount {_num(peak[3])}"))
+                       f"{_num(peak[2])} at {local:%H:%M}, scheduled headcount {_num(peak[3])}"))
 
 
 def _verdict(conn, s: Summary) -> None:

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 CHROMIUM = os.environ.get("SVCWH_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
-VIEWPORT = {"width": 1600, "height": 2400}
+VIEWPORT = {"width": 1600, "height": 3800}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 # evaluated in the page: one entry per chart holder

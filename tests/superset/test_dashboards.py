@@ -2,7 +2,9 @@
 
 Simulated history (``tiny`` preset, with row-level defects so that the quarantine has rows)
 goes through the product's own task functions, in the DAG's order: loaders → raw suites (GX) →
-``dbt build`` → mart suites (GX) → publication of the ``marts`` views. Meanwhile Superset (its own
+``dbt build`` (all but the demand marts) → forecast step → demand marts (``dbt build``) → mart
+suites (GX) → publication of the ``marts`` views; two nights are published, then a defective one
+is stopped. Meanwhile Superset (its own
 venv, metadata in a fresh SQLite) imports ``superset/assets`` connected as ``bi_reader``. Then
 every dashboard is opened in headless Debian Chromium through Playwright, only localhost
 reachable: every chart must render without an error, every chart's data query must answer 200
@@ -49,6 +51,7 @@ def _run_pipeline(day: date) -> list[str]:
     """
     from service_warehouse.errors import DataQualityError
     from service_warehouse.orchestration import _tasks
+    from service_warehouse.orchestration._cosmos import DEMAND_MARTS
     from service_warehouse.transform import run_dbt
 
     run_id = f"superset_test_{uuid.uuid4().hex[:6]}"
@@ -63,8 +66,13 @@ def _run_pipeline(day: date) -> list[str]:
             failed.append(source)
     if failed:
         return failed
-    run_dbt(["build"], build_schema=plan.build_schema, as_of=date.fromisoformat(plan.as_of_date),
+    # the DAG's transform group builds every model but the demand marts; the forecast step then
+    # writes tonight's vintage and the demand marts are built on it, before the gate
+    run_dbt(["build", "--exclude", DEMAND_MARTS], build_schema=plan.build_schema,
+            as_of=date.fromisoformat(plan.as_of_date),
             target_path=Path(os.environ["SVCWH_DATA_DIR"]) / f"dbt-target-{run_id}")
+    _tasks.forecast(plan.build_schema, plan.as_of_date, run_id)
+    _tasks.demand_marts(plan.build_schema, plan.as_of_date, plan.full_refresh)
     validation_run_id = _tasks.gate(plan.build_schema, day, run_id)
     _tasks.publish(plan.build_schema, day, run_id, validation_run_id)
     return failed
@@ -91,8 +99,12 @@ def superset_url(fresh_warehouse, tmp_path_factory):
         superset_ready = pool.submit(setup)
         simulate(days=DAYS, start=START, preset="tiny", seed=11,
                  defects=DefectConfig(rate=0.01, days=frozenset({LAST}), file_fault_every=0))
-        # the history is published; the last night's defects exceed the quarantine threshold of
-        # a tiny day, so its raw suites fail and it stops before dbt: what auditors must see
+        # the history is published over two nights, so that the second night scores the first
+        # night's forecast (forecast vs actual, published accuracy) and staffs its past day
+        # (required vs logged-in agents); the last night's defects exceed the quarantine
+        # threshold of a tiny day, so its raw suites fail and it stops before dbt: what auditors
+        # must see
+        assert _run_pipeline(LAST - timedelta(days=2)) == []
         assert _run_pipeline(LAST - timedelta(days=1)) == []
         assert _run_pipeline(LAST), "the defective last day passed every raw suite"
         superset_ready.result()

@@ -144,8 +144,22 @@ def bootstrap(where: SupersetHome, warehouse_url: str, assets: Path = ASSETS_DIR
     return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "bootstrap done"
 
 
+def _require_free_port(port: int) -> None:
+    """Fail with the port's name when something already listens on 127.0.0.1:``port``."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn: TIME_WAIT is no owner
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SupersetError(f"port 127.0.0.1:{port} is in use ({exc.strerror}): another Superset or service is "
+                                "running there; stop it or choose another port (--port)") from None
+
+
 def serve(where: SupersetHome, port: int = DEFAULT_PORT, workers: int = 2, timeout: float = 180.0) -> subprocess.Popen:
     """Start gunicorn on 127.0.0.1:``port`` and wait until ``/health`` answers; return the process."""
+    _require_free_port(port)  # else /health would be answered by whatever holds the port
     gunicorn = venv_dir() / "bin" / "gunicorn"
     where.log_dir.mkdir(parents=True, exist_ok=True)
     log = where.log_dir / "gunicorn.log"

@@ -125,3 +125,15 @@ def test_bootstrap_refuses_a_folder_that_is_not_an_asset_bundle(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert f"{tmp_path} is not an asset folder (no metadata.yaml)" in done.stderr
+
+
+def test_serve_refuses_a_port_another_server_listens_on():
+    """A busy port fails at once, naming it (else another server would answer the health check)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(dashboards.SupersetError, match=f"127.0.0.1:{port} is in use"):
+            dashboards.serve(None, port=port)

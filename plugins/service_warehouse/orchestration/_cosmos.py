@@ -124,7 +124,9 @@ def dbt_task_group(group_id: str = "transform", **task_group_kwargs: Any):
             # tests that read two models run once, after the group (cross_model_tests): one
             # task per such test would double the task count (measured: docs/DECISIONS.md)
             should_detach_multiple_parents_tests=False,
-            exclude=[DEMAND_MARTS],
+            # exposures document the dashboards; they are no tasks (without this Cosmos warns once per
+            # exposure at every DAG parse)
+            exclude=[DEMAND_MARTS, "resource_type:exposure"],
         ),
         operator_args=operator_args(),
         **task_group_kwargs,

@@ -16,6 +16,17 @@ from zoneinfo import ZoneInfo
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+#: The two schemas dbt builds the marts into in turn (blue/green); `marts` holds only views on one.
+BUILD_SCHEMAS = ("marts_blue", "marts_green")
+
+
+def require_build_schema(build_schema: str) -> str:
+    """``build_schema`` if it is one of :data:`BUILD_SCHEMAS`, else a ValueError naming both."""
+    if build_schema not in BUILD_SCHEMAS:
+        raise ValueError(f"build schema must be one of {BUILD_SCHEMAS}, not {build_schema!r}")
+    return build_schema
+
+
 def _path(var: str, default: Path) -> Path:
     value = os.environ.get(var)
     return Path(value).expanduser().resolve() if value else default

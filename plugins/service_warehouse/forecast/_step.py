@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from service_warehouse.config import require_build_schema
 from service_warehouse.errors import ServiceWarehouseError
 from service_warehouse.forecast._accuracy import backtest, forecast_days, future_days
 from service_warehouse.forecast._erlang import agents_needed
@@ -26,9 +27,6 @@ from service_warehouse.forecast._methods import METHODS, MethodNotApplicable
 from service_warehouse.forecast._policy import SEEDS_SCHEMA, Policy, load_policy
 
 log = logging.getLogger(__name__)
-
-BUILD_SCHEMAS = ("marts_blue", "marts_green")
-
 
 class ForecastVintageError(ServiceWarehouseError):
     """A vintage cannot be written (e.g. it would rewrite one older than the latest)."""
@@ -286,8 +284,7 @@ def run_forecast(build_schema: str, as_of_date: date | str, run_id: str, *, url:
     from service_warehouse.config import get_settings
     from service_warehouse.warehouse import connect
 
-    if build_schema not in BUILD_SCHEMAS:
-        raise ValueError(f"run_forecast: build schema must be one of {BUILD_SCHEMAS}, not {build_schema!r}")
+    require_build_schema(build_schema)
     try:
         as_of = as_of_date if isinstance(as_of_date, date) else date.fromisoformat(str(as_of_date))
     except ValueError:

@@ -15,12 +15,12 @@ import os
 import time
 from dataclasses import dataclass
 
+from service_warehouse.config import BUILD_SCHEMAS, require_build_schema
 from service_warehouse.errors import DataQualityError, WarehouseError
 from service_warehouse.publish._models import mart_models
 
 log = logging.getLogger(__name__)
 
-BUILD_SCHEMAS = ("marts_blue", "marts_green")
 PUBLISHED_SCHEMA = "marts"
 READER_ROLES = ("bi_reader", "auditor")
 
@@ -94,8 +94,7 @@ def publish(build_schema: str, run_id: str, logical_date: dt.date | str, validat
     """
     import psycopg
 
-    if build_schema not in BUILD_SCHEMAS:
-        raise ValueError(f"build schema must be one of {BUILD_SCHEMAS}, not {build_schema!r}")
+    require_build_schema(build_schema)
     day = logical_date if isinstance(logical_date, dt.date) else dt.date.fromisoformat(str(logical_date))
     _check_validation(build_schema, run_id, validation_run_id)
     existing = _existing(validation_run_id)

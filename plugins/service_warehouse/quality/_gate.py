@@ -9,14 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from service_warehouse.config import get_settings
+from service_warehouse.config import get_settings, require_build_schema
 from service_warehouse.errors import DataQualityError
 from service_warehouse.quality._gx import Asset, Check, data_docs_index, dumps, run_checks
 from service_warehouse.quality._thresholds import load_thresholds, suites_module
 
 log = logging.getLogger(__name__)
 
-BUILD_SCHEMAS = ("marts_blue", "marts_green")
 
 
 @dataclass(frozen=True)
@@ -150,8 +149,7 @@ def run_mart_suites(build_schema: str, run_id: str, logical_date: dt.date | str,
     from service_warehouse.publish import mart_models
     from service_warehouse.warehouse import connect, warehouse_url
 
-    if build_schema not in BUILD_SCHEMAS:
-        raise ValueError(f"build schema must be one of {BUILD_SCHEMAS}, not {build_schema!r}")
+    require_build_schema(build_schema)
     suites = suites_module()
     day = _as_date(logical_date)
     url = warehouse_url()

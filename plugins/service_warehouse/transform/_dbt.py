@@ -11,11 +11,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
-from service_warehouse.config import get_settings
+from service_warehouse.config import BUILD_SCHEMAS, get_settings
 from service_warehouse.errors import ServiceWarehouseError
 
 #: The two schemas the marts are built into in turn (write-audit-publish).
-BUILD_SCHEMAS = ("marts_blue", "marts_green")
 
 #: Result statuses that mean a node failed (models: error; tests: fail / error).
 _FAILED = {"error", "fail", "runtime error"}

@@ -20,7 +20,8 @@ def test_score_matches_hand_computed_measures():
     assert acc.mae == pytest.approx(2.0)                    # 绝对平均误差 (8 / 4)
     assert acc.mse == pytest.approx(6.0)                    # 均方差 (24 / 4)
     assert acc.rmse == pytest.approx(math.sqrt(6))
-    assert acc.error_sd == pytest.approx(math.sqrt((24 - 16 / 4) / 3))  # 标准差, n − 1
+    # 标准差, n − 1: deviations from the mean error 1 are +1, −3, +3, −1 → (1 + 9 + 9 + 1) / 3
+    assert acc.error_sd == pytest.approx(math.sqrt(20 / 3))
     assert acc.mape == pytest.approx((0.2 + 0.1 + 0.1) / 3)  # the zero-actual day is left out
     assert acc.wape == pytest.approx(8 / 70)
 

@@ -28,7 +28,8 @@ def test_shipped_policy():
 @pytest.mark.parametrize(("key", "value", "message"), [
     ("interval_minutes", 25, "interval_minutes 25 does not divide a day"),
     ("intraday_days", 40, r"intraday_days \(40\) exceeds horizon_days \(28\)"),
-    ("shrinkage", 1.2, "shrinkage must be a fraction in \\(0, 1\\), not 1.2"),
+    ("shrinkage", 1.2, "shrinkage must be a fraction in \\[0, 1\\), not 1.2"),
+    ("occupancy_cap", 0, "occupancy_cap must be a fraction in \\(0, 1\\], not 0"),
     ("horizon_days", 2.5, "horizon_days must be a whole number ≥ 1, not 2.5"),
     ("moving_average_days", None, "policy_key 'moving_average_days' is missing"),
 ])
@@ -46,3 +47,10 @@ def test_every_method_switched_off_is_an_error():
     values = {k: (0 if k.startswith("method_") else v) for k, v in _seed("forecast_policy.csv").items()}
     with pytest.raises(ForecastPolicyError, match="switch at least one method on"):
         policy_from_values(values, _seed("policy_thresholds.csv"))
+
+
+def test_edges_that_are_allowed():
+    """No shrinkage at all, and agents busy all the time, are valid (if bold) policies."""
+    values = {**_seed("forecast_policy.csv"), "shrinkage": 0, "occupancy_cap": 1}
+    policy = policy_from_values(values, _seed("policy_thresholds.csv"))
+    assert (policy.shrinkage, policy.occupancy_cap) == (0, 1)

@@ -58,10 +58,11 @@ def policy_from_values(forecast: Mapping[str, float], thresholds: Mapping[str, f
         return int(v)
 
     def fraction(key: str, seed: str = "forecast_policy", source: Mapping[str, float] = forecast,
-                 closed_high: bool = False) -> float:
+                 closed_low: bool = False, closed_high: bool = False) -> float:
         v = value(key, seed, source)
-        if not (0 < v < 1 or (closed_high and v == 1)) and not (key == "shrinkage" and v == 0):
-            raise ForecastPolicyError(f"seed {seed}: {key} must be a fraction in (0, 1), not {v:g}")
+        if not (0 < v < 1 or (closed_low and v == 0) or (closed_high and v == 1)):
+            interval = f"{'[' if closed_low else '('}0, 1{']' if closed_high else ')'}"
+            raise ForecastPolicyError(f"seed {seed}: {key} must be a fraction in {interval}, not {v:g}")
         return v
 
     methods = tuple(m for m in METHODS if value(f"method_{m}") != 0)
@@ -94,7 +95,7 @@ def policy_from_values(forecast: Mapping[str, float], thresholds: Mapping[str, f
         aht_min_calls=whole("aht_min_calls"),
         default_aht_seconds=value("default_aht_seconds"),
         occupancy_cap=fraction("occupancy_cap", closed_high=True),
-        shrinkage=fraction("shrinkage"),
+        shrinkage=fraction("shrinkage", closed_low=True),  # no absence at all is allowed
         service_level_target=fraction("service_level_target_share", "policy_thresholds", thresholds),
         service_level_threshold_seconds=value("service_level_threshold_seconds", "policy_thresholds", thresholds),
     )

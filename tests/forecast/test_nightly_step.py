@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from service_warehouse.forecast import ForecastVintageError, run_forecast
+from service_warehouse.orchestration._cosmos import DEMAND_MARTS
 from service_warehouse.transform import run_dbt
 
 pytestmark = pytest.mark.integration
@@ -21,8 +22,8 @@ pytestmark = pytest.mark.integration
 START, DAYS = date(2026, 9, 14), 24
 NIGHT1 = START + timedelta(days=21)  # 2026-10-05: inside National Day
 NIGHT2 = NIGHT1 + timedelta(days=1)
-NOT_DEMAND = ["--exclude", "path:models/marts/demand", "resource_type:unit_test"]
-DEMAND = ["build", "--select", "path:models/marts/demand"]
+NOT_DEMAND = ["--exclude", DEMAND_MARTS, "resource_type:unit_test"]
+DEMAND = ["build", "--select", DEMAND_MARTS]
 
 
 def _load(day: date) -> None:

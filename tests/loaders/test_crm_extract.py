@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from service_warehouse.loaders import crm_bounds, load_day, load_pending
+from service_warehouse.loaders import crm_bounds, load_day, load_pending, pending_days
 from service_warehouse.warehouse import connect, crm_url
 
 pytestmark = pytest.mark.integration
@@ -73,9 +73,9 @@ def test_crm_rerun_of_a_day_gives_the_same_rows(crm, sql):
 
 def test_crm_extraction_quarantines_a_key_taken_twice_and_numbers_every_row_once(crm, sql):
     # a CRM table without its primary key can hold one key twice: the first copy (in key,
-    # updated_at order) loads, the second is a duplicate_id; rows without fault stream from the
-    # CRM's COPY into raw's, the others come from a second statement: their row numbers must
-    # fit together (1..read, each once)
+    # updated_at order) loads, the second is a duplicate_id; loaded and quarantined rows leave the
+    # CRM in one COPY and are told apart by the row's end: their row numbers must fit together
+    # (1..read, each once)
     day3 = DAY2 + timedelta(days=1)
     with connect(crm) as conn:
         [(pkey,)] = conn.execute(
@@ -125,4 +125,6 @@ def test_crm_table_lacking_a_column_fails_the_batch_naming_table_and_column(crm,
             conn.execute("alter table crm.agents rename column squad to team")
     assert result.status == "failed" and result.fault == "wrong_format"
     assert "crm.agents" in result.error and "lacks column(s) team" in result.error
+    # the failed batch keeps nothing, and the day stays pending for a retry
     assert sql("select count(*) from raw.crm_customers where _batch_id = %s", (result.batch_id,)) == [(0,)]
+    assert day4 in pending_days("crm", day4)

@@ -13,6 +13,7 @@ with rows, and a screenshot of each dashboard is saved under ``.warehouse/test/s
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -142,10 +143,7 @@ def test_the_repo_holds_the_five_dashboards():
 def test_bi_reader_reads_marts_and_dq_but_not_audit_or_raw(superset_url):
     import psycopg
 
-    from service_warehouse.dashboards import bi_reader_uri
-
-    dsn = bi_reader_uri(os.environ["WAREHOUSE_URL"]).replace("postgresql+psycopg2://", "postgresql://")
-    with psycopg.connect(dsn) as conn:
+    with _bi_reader() as conn:
         assert conn.execute("select count(*) from marts.call_kpis_daily").fetchone()[0] > 0
         assert conn.execute("select count(*) from dq.quarantine_summary").fetchone()[0] > 0
         for table in ("audit.quarantine", "raw.cdr"):
@@ -183,6 +181,7 @@ def _bi_reader():
     return psycopg.connect(bi_reader_uri(os.environ["WAREHOUSE_URL"]).replace("postgresql+psycopg2://", "postgresql://"))
 
 
+@functools.cache
 def _datasets() -> list[dict]:
     import yaml
 

@@ -91,25 +91,43 @@
          is_repeat_contact back);
       2. every date whose FCR is not final yet, and the last (window + 1) days before as of
          (a re-run with an earlier as of makes them provisional again);
-      3. dates where what the call's row took from slowly changing inputs differs from what the
-         inputs now say: customer by phone, agent by member name, the QA evaluation, the policy
-         thresholds (a seed edit reflows without a full refresh).
+      3. every date when the policy thresholds the stored rows were computed with (the columns
+         repeat_window_days, short_abandon_seconds, service_level_threshold_seconds) are not the
+         seed's any more: a seed edit reflows without a full refresh. Every build writes the same
+         thresholds into every row it touches and rebuilds all dates when they change, so one
+         stored row tells.
+    What a call takes from slowly changing inputs (customer by phone, agent by member name, the
+    QA evaluation) is NOT a reason to rebuild a date: calls_fct_refresh_attribution() updates the
+    few rows whose inputs changed. Every query here reads indexes or the new batches only, so the
+    night's cost does not grow with the years of history (docs/benchmarks.md).
 #}
 {% macro calls_fct_rebuild_dates() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
     {%- set read = ['local_date', 'source_batch_id', 'is_fcr_final', 'customer_id', 'agent_id',
                     'agent_member_name', 'entered_at', 'call_id', 'qa_evaluation_id', 'qa_total_score',
                     'qa_is_fatal_error', 'outcome', 'exit_event', 'wait_seconds', 'answered_at',
-                    'is_answered_within_threshold', 'repeat_window_days'] -%}
+                    'is_answered_within_threshold', 'repeat_window_days', 'short_abandon_seconds',
+                    'service_level_threshold_seconds', 'crm_batch_id'] -%}
     {%- if _calls_missing_columns(read) -%}
         {{ return(_calls_query_dates(
             "select local_date from " ~ ref('int_queue_calls_assembled')
             ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
     {%- endif -%}
     {%- set window = policy('repeat_contact_window_days') ~ '::integer' -%}
+    {%- set policy_changed = run_query(
+        "select exists (select 1 from (select * from " ~ this ~ " limit 1) as stored"
+        ~ " where (stored.repeat_window_days, stored.short_abandon_seconds, stored.service_level_threshold_seconds)"
+        ~ " is distinct from (" ~ window ~ ", " ~ policy('short_abandon_seconds') ~ "::integer, "
+        ~ policy('service_level_threshold_seconds') ~ "::integer))").columns[0].values()[0] -%}
+    {%- if policy_changed -%}
+        {{ return(_calls_query_dates(
+            "select local_date from " ~ ref('int_queue_calls_assembled')
+            ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
+    {%- endif -%}
     {%- set sql -%}
         with
         high_water as (
+            -- max() of an indexed column: one index probe, not a scan
             select coalesce(max(source_batch_id), -1) as batch_id from {{ this }}
         ),
         new_batches as (
@@ -136,46 +154,169 @@
             cross join generate_series(-{{ window }}, {{ window }}) as shift (days)
         ),
         provisional as (
-            select distinct local_date from {{ this }} where not is_fcr_final
+            -- the index on (is_fcr_final, local_date) holds the few non-final rows first
+            select distinct local_date from {{ this }} where is_fcr_final = false
             union
             select distinct local_date from {{ ref('int_queue_calls_assembled') }}
             where local_date >= {{ as_of_date() }} - ({{ window }} + 1)
         ),
-        drifted as (
-            select distinct stored.local_date
-            from {{ this }} as stored
-            -- the caller's clear digits stay out of the marts: take them from the assembly
-            left join {{ ref('int_queue_calls_assembled') }} as assembled
-                on stored.call_id = assembled.call_id
-            left join {{ ref('int_calls_customer_phones') }} as phones
-                on assembled.caller_digits = phones.phone_digits
-            left join {{ ref('int_calls_qa_matched') }} as qa
-                on stored.call_id = qa.call_id
-            where stored.customer_id is distinct from phones.customer_id
-                or stored.agent_id is distinct from {{ calls_resolve_agent('stored.agent_member_name', 'stored.entered_at') }}
-                or (stored.qa_evaluation_id, stored.qa_total_score, stored.qa_is_fatal_error)
-                    is distinct from (qa.evaluation_id, qa.total_score, qa.is_fatal_error)
-                or stored.outcome is distinct from {{ calls_outcome('stored.exit_event', 'stored.wait_seconds', 'stored.answered_at is not null') }}
-                or stored.is_answered_within_threshold is distinct from
-                    {{ calls_within_threshold('stored.answered_at is not null', 'stored.wait_seconds') }}
-                -- a new repeat window changes repeats everywhere: every date is rebuilt
-                or stored.repeat_window_days is distinct from {{ window }}
-        ),
         wanted as (
             select local_date from widened
             union select local_date from provisional
-            union select local_date from drifted
         )
         select wanted.local_date
         from wanted
-        where wanted.local_date in (
-            select local_date from {{ ref('int_queue_calls_assembled') }}
-            union
-            select local_date from {{ this }}
-        )
+        where exists (select 1 from {{ ref('int_queue_calls_assembled') }} as calls where calls.local_date = wanted.local_date)
+            or exists (select 1 from {{ this }} as stored where stored.local_date = wanted.local_date)
         order by 1
     {%- endset -%}
     {{ return(_calls_query_dates(sql)) }}
+{%- endmacro %}
+
+{#
+    The greatest loaded CRM batch: the CRM state a build attributes customers and agents with.
+    The audit source is looked up in the graph, not with source(): a model's unit test (which
+    mocks its inputs, and whose graph holds no sources) then needs no audit input for a lineage
+    column: it gets -1 there, as at parse time.
+#}
+{% macro calls_crm_high_water() -%}
+    {%- if not execute or 'sources' not in graph -%}{{ return(-1) }}{%- endif -%}
+    {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'audit')
+                   | selectattr('name', 'equalto', 'load_batches') | first -%}
+    {%- set batches = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
+    {%- set result = run_query(
+        "select coalesce(max(batch_id), -1) from " ~ batches ~ " where source = 'crm' and status = 'loaded'") -%}
+    {{ return(result.columns[0].values()[0] | int) }}
+{%- endmacro %}
+
+{#
+    Pre-hook of fct_calls: bring the customer, agent and QA evaluation of stored calls up to date
+    where their inputs changed since the table was last built, by call, in place. A CRM change
+    touches calls on every date of the history (a customer's new number, an agent's member name,
+    a late QA form): rebuilding those dates would cost the whole history every night, updating
+    the calls costs what changed. The candidates, all found through indexes or new batches:
+      - calls of every number any version of a customer changed in a newer CRM batch ever had
+        (the number it left loses its customer, the number it took gains one);
+      - calls under every member name and interface any version of a changed agent ever had;
+      - calls that hold, or now get, an evaluation delivered in a newer calls batch or matched
+        to a call of one (a later call of a reused uniqueid can take an evaluation over).
+    A replaced batch (a corrected day: its old rows left raw) is the one change that leaves no
+    row to follow: then every stored call is compared, as the full refresh would.
+    The rows of the dates about to be rebuilt are deleted by the next hook; updating them first
+    costs little and keeps the high-water marks read here those of the last build.
+#}
+{% macro calls_fct_refresh_attribution() -%}
+    {%- if not (execute and is_incremental()) or _calls_missing_columns(['crm_batch_id', 'source_batch_id']) -%}
+        select 1 as nothing_to_refresh
+    {%- else -%}
+        {%- set crm_now = calls_crm_high_water() -%}
+        with
+        calls_high_water as (
+            select coalesce(max(source_batch_id), -1) as batch_id from {{ this }}
+        ),
+        crm_high_water as (
+            select coalesce(max(crm_batch_id), -1) as batch_id from {{ this }}
+        ),
+        new_crm_batches as (
+            select batches.batch_id
+            from {{ source('audit', 'load_batches') }} as batches
+            cross join crm_high_water
+            where batches.source = 'crm' and batches.status = 'loaded' and batches.batch_id > crm_high_water.batch_id
+        ),
+        new_calls_batches as (
+            select batches.batch_id
+            from {{ source('audit', 'load_batches') }} as batches
+            cross join calls_high_water
+            where batches.source = 'calls' and batches.status = 'loaded' and batches.batch_id > calls_high_water.batch_id
+        ),
+        replaced_since as (
+            select exists (
+                select 1
+                from {{ source('audit', 'load_batches') }} as batches
+                cross join crm_high_water
+                cross join calls_high_water
+                where batches.status = 'replaced'
+                    and ((batches.source = 'crm' and batches.replaced_by > crm_high_water.batch_id)
+                        or (batches.source = 'calls' and batches.replaced_by > calls_high_water.batch_id))
+            ) as any_replaced
+        ),
+        changed_customers as (
+            select distinct customer_id from {{ source('crm', 'crm_customers') }}
+            where _batch_id in (select batch_id from new_crm_batches)
+        ),
+        changed_numbers as (
+            select distinct {{ crm_phone_digits('versions.phone') }} as phone_digits
+            from {{ source('crm', 'crm_customers') }} as versions
+            where versions.customer_id in (select customer_id from changed_customers)
+        ),
+        changed_agents as (
+            select distinct agent_id from {{ source('crm', 'crm_agents') }}
+            where _batch_id in (select batch_id from new_crm_batches)
+        ),
+        changed_aliases as (
+            select nullif(trim(versions.queue_member_name), '') as alias
+            from {{ source('crm', 'crm_agents') }} as versions
+            where versions.agent_id in (select agent_id from changed_agents)
+            union
+            select nullif(trim(versions.extension), '')
+            from {{ source('crm', 'crm_agents') }} as versions
+            where versions.agent_id in (select agent_id from changed_agents)
+        ),
+        changed_evaluations as (
+            select evaluation_id from {{ source('call_centre', 'qa_evaluations') }}
+            where _batch_id in (select batch_id from new_calls_batches)
+            union
+            select qa.evaluation_id
+            from {{ ref('int_calls_qa_matched') }} as qa
+            inner join {{ ref('int_queue_calls_assembled') }} as calls on calls.call_id = qa.call_id
+            cross join calls_high_water
+            where calls.source_batch_id > calls_high_water.batch_id
+        ),
+        candidates as (
+            select calls.call_id from {{ ref('int_queue_calls_assembled') }} as calls
+            where calls.caller_digits in (select phone_digits from changed_numbers)
+            union
+            select stored.call_id from {{ this }} as stored
+            where stored.agent_member_name in (select alias from changed_aliases)
+            union
+            select stored.call_id from {{ this }} as stored
+            where stored.qa_evaluation_id in (select evaluation_id from changed_evaluations)
+            union
+            select qa.call_id from {{ ref('int_calls_qa_matched') }} as qa
+            where qa.evaluation_id in (select evaluation_id from changed_evaluations)
+            union
+            select stored.call_id from {{ this }} as stored
+            where (select any_replaced from replaced_since)
+        ),
+        fresh as (
+            select
+                stored.call_id,
+                phones.customer_id,
+                {{ calls_resolve_agent('stored.agent_member_name', 'stored.entered_at') }} as agent_id,
+                qa.evaluation_id as qa_evaluation_id,
+                qa.total_score as qa_total_score,
+                qa.is_fatal_error as qa_is_fatal_error
+            from candidates
+            inner join {{ this }} as stored on stored.call_id = candidates.call_id
+            -- the caller's clear digits stay out of the marts: take them from the assembly
+            left join {{ ref('int_queue_calls_assembled') }} as assembled on assembled.call_id = candidates.call_id
+            left join {{ ref('int_calls_customer_phones') }} as phones on phones.phone_digits = assembled.caller_digits
+            left join {{ ref('int_calls_qa_matched') }} as qa on qa.call_id = candidates.call_id
+        )
+        update {{ this }} as stored
+        set customer_id = fresh.customer_id,
+            agent_id = fresh.agent_id,
+            is_unknown_agent = (stored.agent_member_name is not null and fresh.agent_id is null),
+            qa_evaluation_id = fresh.qa_evaluation_id,
+            qa_total_score = fresh.qa_total_score,
+            qa_is_fatal_error = fresh.qa_is_fatal_error,
+            crm_batch_id = {{ crm_now }}
+        from fresh
+        where stored.call_id = fresh.call_id
+            and (stored.customer_id, stored.agent_id, stored.qa_evaluation_id, stored.qa_total_score, stored.qa_is_fatal_error)
+                is distinct from
+                (fresh.customer_id, fresh.agent_id, fresh.qa_evaluation_id, fresh.qa_total_score, fresh.qa_is_fatal_error)
+    {%- endif -%}
 {%- endmacro %}
 
 {# Pre-hook: delete the dates about to be recomputed (inside the model's transaction). #}

@@ -4,7 +4,13 @@
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{{ calls_delete_dates(calls_assembly_rebuild_dates()) }}",
-        indexes=[{'columns': ['local_date']}, {'columns': ['callid']}],
+        indexes=[
+            {'columns': ['local_date']},
+            {'columns': ['callid']},
+            {'columns': ['call_id']},
+            {'columns': ['caller_digits']},
+            {'columns': ['source_batch_id']},
+        ],
     )
 }}
 -- One row per queue call (one ENTERQUEUE event), assembled from its queue_log events and matched

@@ -3,8 +3,19 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ calls_delete_dates(calls_fct_rebuild_dates()) }}",
-        indexes=[{'columns': ['local_date']}, {'columns': ['call_id'], 'unique': true}],
+        pre_hook=[
+            "{{ calls_fct_refresh_attribution() }}",
+            "{{ calls_delete_dates(calls_fct_rebuild_dates()) }}",
+        ],
+        indexes=[
+            {'columns': ['local_date']},
+            {'columns': ['call_id'], 'unique': true},
+            {'columns': ['source_batch_id']},
+            {'columns': ['crm_batch_id']},
+            {'columns': ['is_fcr_final', 'local_date']},
+            {'columns': ['agent_member_name']},
+            {'columns': ['qa_evaluation_id']},
+        ],
     )
 }}
 -- One row per queue call (呼叫电话记录): the assembled call with the department's rules applied.
@@ -12,6 +23,7 @@
 -- step 1: the calls of the dates to (re)build, and every call within the repeat window of them
 -- step 2: agent by queue member name / interface, customer by the caller's phone digits, QA
 -- step 3: outcome and service-level flags from the policy seed
+--         (a later CRM change or QA form updates the stored rows it touches: the first pre-hook)
 -- step 4: repeat contacts — a later call of the same caller number (digits) with another callid,
 --         entering more than 0 s and at most the window after; FCR and its finality as of the run
 {%- set rebuild_dates = calls_fct_rebuild_dates() %}
@@ -107,7 +119,10 @@ final as (
         enriched.has_cdr::boolean as has_cdr,
         enriched.linkedid::text as linkedid,
         (select extract(day from length) from repeat_window)::integer as repeat_window_days,
-        enriched.source_batch_id::bigint as source_batch_id
+        {{ policy('short_abandon_seconds') }}::integer as short_abandon_seconds,
+        {{ policy('service_level_threshold_seconds') }}::integer as service_level_threshold_seconds,
+        enriched.source_batch_id::bigint as source_batch_id,
+        {{ calls_crm_high_water() }}::bigint as crm_batch_id
     from enriched
 )
 

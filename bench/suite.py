@@ -18,6 +18,9 @@ The parts, each printed beside its reference measured in the same run:
    publish: the DAG's steps), timed per step,
    with ``--short`` days of history and with ``--days`` − 1 days; the ratio long/short. Each is
    the steady state: history loaded and built into both blue/green schemas before the timed night.
+   The short history has its own data dir and simulation (``--short-data-dir``, a subprocess on
+   port+3): the loaders extract the CRM by ``updated_at``, so a CRM simulated a year ahead would
+   not be the CRM of day ``--short``.
 3. ``full``: ``dbt build --full-refresh`` of every model from all raw, beside one plain SQL pass
    reading every raw row once (the floor no build can beat).
 4. (from 2 and 3) the nightly build (dbt, forecast, demand marts) ÷ the full refresh at the longest
@@ -50,6 +53,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PARTS = ("ingest", "nightly", "dag", "full", "queries")
+HIDDEN_PARTS = ("night",)  # one history alone: what ``nightly`` runs in a subprocess for the short one
 SOURCES = ("crm", "calls", "repairs")
 RAW_TABLES = (
     "crm_customers", "crm_agents", "crm_complaints", "crm_complaint_status_history", "crm_surveys",
@@ -324,24 +328,44 @@ class Suite:
         kept_file = self.data_dir / "nights.json"
         return {int(k): v for k, v in json.loads(kept_file.read_text()).items()} if kept_file.exists() else {}
 
-    def part_nightly(self) -> None:
+    def timed_night(self, n: int) -> dict[str, float] | None:
+        """History up to day n − 1 in this data dir, then night n timed once (kept in nights.json)."""
         kept_file = self.data_dir / "nights.json"
         kept = self.kept_nights()
-        for n in (self.args.short, self.args.days - 1):
-            self.history(n)
-            if self.published_day() >= self.day(n):
-                if n in kept:  # a night runs once on the kept data: reuse its figures, say so
-                    self.nights[n] = kept[n]["steps"]
-                    print(f"  night {n}: timed in an earlier run at {kept[n]['at']} (load {kept[n]['load']:.1f});"
-                          " --fresh times it again")
-                else:
-                    print(f"  night {n} was run before without timing: use --fresh to time it")
-                continue
-            self.nights[n] = steps = self.night(n, timed=True)
-            kept[n] = {"steps": steps, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "load": loadavg()}
-            kept_file.write_text(json.dumps(kept, indent=1))
-            for step, seconds in steps.items():
-                self.add(Figure("2 nightly", f"night {n} days history {step}", seconds, "s"))
+        self.history(n)
+        if self.published_day() >= self.day(n):
+            if n in kept:  # a night runs once on the kept data: reuse its figures, say so
+                print(f"  night {n}: timed in an earlier run at {kept[n]['at']} (load {kept[n]['load']:.1f});"
+                      " --fresh times it again")
+                return kept[n]["steps"]
+            print(f"  night {n} was run before without timing: use --fresh to time it")
+            return None
+        steps = self.night(n, timed=True)
+        kept[n] = {"steps": steps, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "load": loadavg()}
+        kept_file.write_text(json.dumps(kept, indent=1))
+        for step, seconds in steps.items():
+            self.add(Figure("2 nightly", f"night {n} days history {step}", seconds, "s"))
+        return steps
+
+    def part_night(self) -> None:
+        """One history alone: ``--days`` days, the last one timed (what ``nightly`` runs per history)."""
+        self.nights[self.args.days] = self.timed_night(self.args.days)
+
+    def part_nightly(self) -> None:
+        """The short history in its own data dir (a subprocess: its own server and simulation, so
+        its CRM is the CRM as it was on day ``--short``), then the long one here."""
+        short_dir = Path(self.args.short_data_dir or self.data_dir.parent / f"bench-{self.args.short}").resolve()
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--parts", "night", "--days", str(self.args.short),
+               "--preset", self.args.preset, "--seed", str(self.args.seed), "--start", self.args.start,
+               "--port", str(self.args.port + 3), "--data-dir", str(short_dir)]
+        with self.step(f"nightly, short history: {' '.join(cmd[1:])}"):
+            proc = subprocess.run(cmd, check=False, cwd=REPO)
+        if proc.returncode != 0:
+            print(f"  the short history failed (exit {proc.returncode}; its output is above)")
+        kept_short = json.loads((short_dir / "nights.json").read_text()) if (short_dir / "nights.json").exists() else {}
+        if str(self.args.short) in kept_short:
+            self.nights[self.args.short] = kept_short[str(self.args.short)]["steps"]
+        self.nights[self.args.days - 1] = self.timed_night(self.args.days - 1)
         short, long = self.nights.get(self.args.short), self.nights.get(self.args.days - 1)
         if short and long:
             for step in ("dbt build", "total"):
@@ -532,13 +556,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("SVCWH_BENCH_PG_PORT", "55534")),
                         help="the suite's embedded server (ingest uses port+1, forecast port+2)")
     parser.add_argument("--data-dir", default=str(REPO / ".warehouse" / "bench-suite"))
+    parser.add_argument("--short-data-dir", default=None,
+                        help="the short history's data dir (default: bench-<short> beside --data-dir; port+3)")
     parser.add_argument("--fresh", action="store_true", help="throw away the kept data and start again")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = sorted(set(parts) - set(PARTS))
+    unknown = sorted(set(parts) - set(PARTS) - set(HIDDEN_PARTS))
     if unknown:
         parser.error(f"--parts: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-    if not 3 <= args.short < args.days - 1:
+    if "night" in parts:
+        args.short = min(args.short, args.days - 2)  # one history alone: --short plays no part
+    if not 3 <= args.short < args.days - 1 and "night" not in parts:
         parser.error(f"--short {args.short} must be at least 3 and below --days − 1 ({args.days - 1})")
 
     suite = Suite(args)
@@ -546,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench suite: data in {suite.data_dir} (port {args.port}), days {suite.day(1)} … {suite.day(args.days)}, "
           f"load {loadavg():.1f} on {os.cpu_count()} cores", flush=True)
     try:
-        for part in PARTS:
+        for part in (*PARTS, *HIDDEN_PARTS):
             if part in parts:
                 getattr(suite, f"part_{part}")()
     finally:

@@ -182,6 +182,9 @@ class Suite:
         run_dbt(["build", "--exclude", DEMAND_MARTS, *refresh], build_schema=schema, as_of=day,
                 target_path=self.target)
         took["dbt build"] = time.perf_counter() - t
+        # each build's per-node times, kept beside the figures (the profile of docs/benchmarks.md)
+        label = f"{'full-refresh' if full_refresh else 'build'}-{day}"
+        shutil.copyfile(self.target / "run_results.json", self.data_dir / f"run_results-{label}.json")
         t = time.perf_counter()
         _tasks.forecast(schema, day.isoformat(), run_id)
         took["forecast"] = time.perf_counter() - t

@@ -83,6 +83,20 @@ class Figure:
         return f"RESULT {self.part} {key}={self.value:.4g} unit={self.unit} load={self.load:.1f}"
 
 
+def print_growth(short_run: Path, long_run: Path, top: int = 15) -> None:
+    """The dbt nodes whose time grew most from the short night to the long one (run_results.json):
+    what still grows with history."""
+    def times(path: Path) -> dict[str, float]:
+        return {r["unique_id"].split(".", 2)[-1]: r["execution_time"] for r in json.loads(path.read_text())["results"]}
+
+    short, long = times(short_run), times(long_run)
+    total_short, total_long = sum(short.values()), sum(long.values())
+    grown = sorted(long, key=lambda n: -(long[n] - short.get(n, 0.0)))[:top]
+    print(f"  what grew from the short night to the long one (sum of node times {total_short:.0f} s → {total_long:.0f} s):")
+    for name in grown:
+        print(f"    {name}: {short.get(name, 0.0):.1f} s → {long[name]:.1f} s")
+
+
 class Suite:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -370,6 +384,10 @@ class Suite:
             self.nights[self.args.short] = kept_short[str(self.args.short)]["steps"]
         self.nights[self.args.days - 1] = self.timed_night(self.args.days - 1)
         short, long = self.nights.get(self.args.short), self.nights.get(self.args.days - 1)
+        short_run = short_dir / f"run_results-build-{self.day(self.args.short)}.json"
+        long_run = self.data_dir / f"run_results-build-{self.day(self.args.days - 1)}.json"
+        if short_run.is_file() and long_run.is_file():
+            print_growth(short_run, long_run)
         if short and long:
             for step in ("dbt build", "total"):
                 self.add(Figure("2 nightly", f"night {self.args.days - 1} days / {self.args.short} days {step}",

@@ -50,6 +50,19 @@ as_of_clock as (
         {{ as_of() }} as as_of_at
 ),
 
+-- the instants each complaint's clock is read at, keyed complaint | which
+instants as (
+    select complaint_id || '|received' as key, received_at as at from complaints
+    union all
+    select complaint_id || '|acknowledged', acknowledged_at from complaints
+    union all
+    select complaint_id || '|resolved', resolved_at from complaints
+),
+
+positions as (
+    {{ bt_clock_positions('instants', 'business_intervals') }}
+),
+
 clock_readings as (
     select
         complaints.complaint_id,
@@ -68,9 +81,27 @@ clock_readings as (
     cross join as_of_clock
     left join sla_targets
         on sla_targets.severity = complaints.severity
-    {{ bt_clock_position('complaints.received_at', 'business_intervals', 'received_clock') }}
-    {{ bt_clock_position('complaints.acknowledged_at', 'business_intervals', 'acknowledged_clock') }}
-    {{ bt_clock_position('complaints.resolved_at', 'business_intervals', 'resolved_clock') }}
+    left join positions as received_clock
+        on received_clock.key = complaints.complaint_id || '|received'
+    left join positions as acknowledged_clock
+        on acknowledged_clock.key = complaints.complaint_id || '|acknowledged'
+    left join positions as resolved_clock
+        on resolved_clock.key = complaints.complaint_id || '|resolved'
+),
+
+-- the clock positions the targets run out at (business-time severities only)
+target_positions as (
+    select complaint_id || '|response' as key, received_position + response_target_hours * 3600 as position
+    from clock_readings
+    where is_business_time
+    union all
+    select complaint_id || '|resolution', received_position + resolution_target_hours * 3600
+    from clock_readings
+    where is_business_time
+),
+
+breach_instants as (
+    {{ bt_instants_at_positions('target_positions', 'business_intervals') }}
 ),
 
 breaches as (
@@ -85,12 +116,10 @@ breaches as (
             else clock_readings.received_at + clock_readings.resolution_target_hours * interval '1 hour'
         end as resolution_breach_at
     from clock_readings
-    {{ bt_instant_at_position(
-        'clock_readings.received_position + clock_readings.response_target_hours * 3600',
-        'business_intervals', 'response_breach') }}
-    {{ bt_instant_at_position(
-        'clock_readings.received_position + clock_readings.resolution_target_hours * 3600',
-        'business_intervals', 'resolution_breach') }}
+    left join breach_instants as response_breach
+        on response_breach.key = clock_readings.complaint_id || '|response'
+    left join breach_instants as resolution_breach
+        on resolution_breach.key = clock_readings.complaint_id || '|resolution'
 ),
 
 final as (

@@ -32,6 +32,10 @@ SERVER_OPTIONS = {
     "shared_buffers": "256MB",
     "work_mem": "64MB",
     "maintenance_work_mem": "256MB",
+    # the data is on SSD or in the page cache: an index probe is not 4× a sequential page read.
+    # With the default (4) the planner hashed all of raw.queue_log to de-duplicate five days of
+    # it (6.6 s → 0.9 s a staging test at 90 days of the large preset; docs/benchmarks.md)
+    "random_page_cost": "1.1",
     "synchronous_commit": "off",
     "max_connections": "200",
     "timezone": "UTC",

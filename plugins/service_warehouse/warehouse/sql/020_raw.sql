@@ -119,3 +119,12 @@ create index if not exists crm_invoices_updated on raw.crm_invoices using brin (
 -- these (a copy has the same epoch / uniqueid): the nightly reads a few dates, not all history.
 create index if not exists queue_log_epoch on raw.queue_log (event_epoch);
 create index if not exists cdr_uniqueid on raw.cdr ((coalesce(uniqueid, '')));
+-- The data tests of the call-centre files read the last five logical days (macro
+-- recent_files_tests): BRIN indexes on the logical date find them without a scan of all history.
+create index if not exists queue_log_logical_date on raw.queue_log using brin (_logical_date);
+create index if not exists cdr_logical_date on raw.cdr using brin (_logical_date);
+-- Agents' logins (ADDMEMBER / REMOVEMEMBER, a few hundred a day among 80 000 events) for
+-- int_queue_members_logged_in: a partial index, not a scan of every event ever loaded
+-- (2.4 s → 0.26 s at 90 days of the large preset; 58 s at 362 days before it).
+create index if not exists queue_log_member_events on raw.queue_log (event_epoch)
+    where upper(trim(event)) in ('ADDMEMBER', 'REMOVEMEMBER');

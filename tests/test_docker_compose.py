@@ -104,6 +104,8 @@ def test_compose_commands_are_real_verbs():
                         break
             elif name == "superset":
                 continue  # checked in test_compose_superset_runs_the_same_import
+            elif name == "postgres" and argv[0] == "postgres":
+                continue  # checked in test_compose_postgres_plans_as_the_embedded_server
             elif argv[0] == "airflow":
                 assert argv[1] in airflow_verbs, f"{name}: unknown airflow command {argv[1]}"
             else:
@@ -165,3 +167,16 @@ def test_compose_superset_runs_the_same_import():
         assert re.search(rf"['\"]{key}['\"]", code), f"superset sets {key}, which Superset's side never reads"
         assert ":?" in value, f"{key} must come from .env without a default"
     assert "SVCWH_BI_READER_PASSWORD" in env
+
+
+def test_compose_postgres_plans_as_the_embedded_server():
+    """The planner and memory settings given to docker-compose's postgres are the embedded server's."""
+    from service_warehouse.warehouse.embedded import SERVER_OPTIONS
+
+    argv = SERVICES["postgres"]["command"]
+    assert argv[0] == "postgres" and argv[1::2] == ["-c"] * (len(argv) // 2)
+    options = dict(item.split("=", 1) for item in argv[2::2])
+    assert options, "postgres gets no -c options"
+    for key, value in options.items():
+        assert SERVER_OPTIONS.get(key) == value, f"docker-compose postgres: {key}={value}, embedded: {SERVER_OPTIONS.get(key)}"
+    assert options["random_page_cost"] == "1.1"

@@ -36,7 +36,7 @@ months as (
 ),
 
 -- step 1: each customer is +1 from its opening date and −1 from its churn date (never before
---         its opening): customers at the start of a month are the sum of the steps before it.
+--         its opening; a customer without an opening date is not counted): customers at the start of a month are the sum of the steps before it.
 --         One row per customer, not per customer and month: the cost does not grow with the
 --         months of history (a cross join of months × customers did, 52 s at 90 days of `large`).
 steps as (
@@ -48,10 +48,12 @@ steps as (
     from customers
     where created_date is not null and churn_date is not null
     union all
-    -- counted in the month it happened, whether or not the file was open then (as before)
-    select customer_type, value_grade, churn_date, 0, 0, 1
+    -- counted in the month it happened; a file closed before it was opened (a CRM data error:
+    -- one customer in 362 days of the large preset) churns in the month it opened, so that
+    -- customers at end = at start + new − churned holds in every month and cell
+    select customer_type, value_grade, greatest(created_date, churn_date), 0, 0, 1
     from customers
-    where churn_date is not null
+    where created_date is not null and churn_date is not null
 ),
 
 -- every month's window ends by as of + 1 day: a step after as of counts nowhere

@@ -371,7 +371,7 @@ class Suite:
     def part_nightly(self) -> None:
         """The short history in its own data dir (a subprocess: its own server and simulation, so
         its CRM is the CRM as it was on day ``--short``), then the long one here."""
-        short_dir = Path(self.args.short_data_dir or self.data_dir.parent / f"bench-{self.args.short}").resolve()
+        short_dir = Path(self.args.short_data_dir or self.data_dir.parent / f"{self.data_dir.name}-short").resolve()
         cmd = [sys.executable, str(Path(__file__).resolve()), "--parts", "night", "--days", str(self.args.short),
                "--preset", self.args.preset, "--seed", str(self.args.seed), "--start", self.args.start,
                "--port", str(self.args.port + 3), "--data-dir", str(short_dir)]
@@ -578,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the suite's embedded server (ingest uses port+1, forecast port+2)")
     parser.add_argument("--data-dir", default=str(REPO / ".warehouse" / "bench-suite"))
     parser.add_argument("--short-data-dir", default=None,
-                        help="the short history's data dir (default: bench-<short> beside --data-dir; port+3)")
+                        help="the short history's data dir (default: <data-dir>-short; port+3)")
     parser.add_argument("--fresh", action="store_true", help="throw away the kept data and start again")
     args = parser.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]

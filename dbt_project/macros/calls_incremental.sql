@@ -50,30 +50,30 @@
             "select local_date from " ~ ref('stg_call_centre__queue_log') ~ " where local_date is not null"
             ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
     {%- endif -%}
+    {#- the new batches first, as literals: `_batch_id in (subquery)` made PostgreSQL scan all of
+        raw.queue_log (30 M rows at 364 days) instead of reading the new batches' BRIN ranges -#}
+    {%- set batches = run_query(
+        "select batches.batch_id from " ~ source('audit', 'load_batches') ~ " as batches"
+        ~ " where batches.status = 'loaded' and batches.source = 'calls'"
+        ~ " and batches.batch_id > (select coalesce(max(source_batch_id), -1) from " ~ this ~ ")"
+        ~ " order by 1").columns[0].values() | list -%}
+    {%- if not batches -%}{{ return([]) }}{%- endif -%}
+    {%- set ids = "array[" ~ batches | join(", ") ~ "]::bigint[]" -%}
+    {%- set in_new = "_batch_id between " ~ batches | min ~ " and " ~ batches | max ~ " and _batch_id = any(" ~ ids ~ ")" -%}
     {%- set sql -%}
         with
-        high_water as (
-            select coalesce(max(source_batch_id), -1) as batch_id from {{ this }}
-        ),
-        new_batches as (
-            select batches.batch_id, batches.logical_date
-            from {{ source('audit', 'load_batches') }} as batches
-            cross join high_water
-            where batches.status = 'loaded'
-                and batches.source = 'calls'
-                and batches.batch_id > high_water.batch_id
-        ),
         touched as (
-            select logical_date as local_date from new_batches
+            select logical_date as local_date from {{ source('audit', 'load_batches') }}
+            where batch_id = any({{ ids }})
             union
             -- the raw rows of the new batches (their BRIN index on _batch_id), not the staging
             -- views: the views' de-duplication reads every batch ever loaded, and a line the views
             -- keep from a new batch is in these rows anyway (same dates)
             select distinct {{ local_date('event_at') }} from {{ source('call_centre', 'queue_log') }}
-            where _batch_id in (select batch_id from new_batches)
+            where {{ in_new }}
             union
             select distinct {{ local_date('start_at') }} from {{ source('call_centre', 'cdr') }}
-            where _batch_id in (select batch_id from new_batches)
+            where {{ in_new }}
         )
         select distinct touched.local_date + shift.days
         from touched

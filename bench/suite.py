@@ -523,6 +523,7 @@ class Suite:
         "one customer's last 12 months": """
             select * from marts.customer_monthly
             where customer_id = (select min(customer_id) from marts.dim_customer where is_at_risk)
+                and month > %(last)s::date - interval '12 months'
             order by 1""",
     }
 

@@ -7,7 +7,9 @@ C2 individual, opened 2026-04-01 (new), 300 invoiced, two complaints in 90 days 
 C3 enterprise, opened 2023-10-31 (loyal: 3 years and a day), 100 invoiced, an open critical
    complaint; moved region West → South (snapshot history);
 C4 opened 2025-09-01, closed on 2026-10-15 (churned by closing); C5 silent since 2026-03-01 (churned 08-28);
-C6 opened 2026-10-05 (new in October). Old contacts keep C1, C3, C4 from churning by silence.
+C6 opened 2026-10-05 (new in October); C7 opened 2026-09-20 with a closing version dated 2026-08-10
+(a CRM data error: it churns in September, the month it opened, not in August).
+Old contacts keep C1, C3, C4 from churning by silence.
 Revenue 600 / 300 / 100 / 50 of 1050: grades A, A, B (85.7 % before it), C (95.2 %), C4/C6 none → C.
 """
 
@@ -84,6 +86,7 @@ def built(fresh_warehouse, tmp_path_factory):
             _customer("C3", "enterprise", "South", "2023-10-31 09:00", "2026-10-21 09:00"),
             _customer("C4", "enterprise", "East", "2025-09-01 09:00", "2026-10-15 10:00", status="closed"),
             _customer("C6", "individual", "East", "2026-10-05 09:00", "2026-10-05 09:00"),
+            _customer("C7", "individual", "East", "2026-09-20 09:00", "2026-08-10 09:00", status="closed"),
         ], D1)
         raw.insert("crm_invoices", [
             _invoice("I1", "C1", "400", "2026-10-10 10:00", "2026-10-20 10:00"),
@@ -122,7 +125,8 @@ def built(fresh_warehouse, tmp_path_factory):
 
 def test_dim_customer_grades_tenure_credit(built):
     c = built["customers"]
-    assert {k: v["value_grade"] for k, v in c.items()} == {"C1": "A", "C2": "A", "C3": "B", "C4": "C", "C5": "C", "C6": "C"}
+    assert {k: v["value_grade"] for k, v in c.items()} == {"C1": "A", "C2": "A", "C3": "B", "C4": "C", "C5": "C", "C6": "C",
+                                                          "C7": "C"}
     assert [c[k]["tenure_class"] for k in ("C1", "C2", "C3", "C6")] == ["established", "new", "loyal", "new"]
     c1 = c["C1"]
     assert (c1["invoiced_last_30d"], c1["outstanding_amount"], c1["is_over_credit_limit"]) == (600, 200, True)
@@ -152,8 +156,17 @@ def test_customer_kpis_monthly_october(built):
     assert october["surveys"] == 3 and abs(october["csat"] - Decimal(2) / Decimal(3)) < Decimal("1e-12")
     assert october["nps"] == Decimal("0.0000")  # one promoter (10), one detractor (3), one passive (8)
     august = built["kpis"][(date(2026, 8, 1), "all", "all")]
-    assert august["churned_customers"] == 1  # C5, once, in the month it happened
+    assert august["churned_customers"] == 1  # C5, once, in the month it happened (not C7: closed before it opened)
     assert built["kpis"][(date(2026, 10, 1), "enterprise", "all")]["churned_customers"] == 1
+    september = built["kpis"][(date(2026, 9, 1), "all", "all")]
+    assert (september["new_customers"], september["churned_customers"]) == (1, 1)  # C7 opens and churns
+    for key, row in built["kpis"].items():
+        assert row["customers_at_end"] == row["customers_at_start"] + row["new_customers"] - row["churned_customers"], key
+
+
+def test_dim_customer_keeps_the_recorded_closing_date(built):
+    c7 = built["customers"]["C7"]
+    assert (c7["churn_date"], c7["churn_reason"]) == (date(2026, 8, 10), "closed")
 
 
 def test_customer_monthly(built):

@@ -36,7 +36,8 @@ months as (
 ),
 
 -- step 1: each customer is +1 from its opening date and −1 from its churn date (never before
---         its opening; a customer without an opening date is not counted): customers at the start of a month are the sum of the steps before it.
+--         its opening; a customer without an opening date is not counted): customers at the
+--         start of a month are the sum of the steps before it.
 --         One row per customer, not per customer and month: the cost does not grow with the
 --         months of history (a cross join of months × customers did, 52 s at 90 days of `large`).
 steps as (

@@ -586,9 +586,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(parts) - set(PARTS) - set(HIDDEN_PARTS))
     if unknown:
         parser.error(f"--parts: unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
-    if "night" in parts:
-        args.short = min(args.short, args.days - 2)  # one history alone: --short plays no part
-    if not 3 <= args.short < args.days - 1 and "night" not in parts:
+    if not 3 <= args.short < args.days - 1 and "night" not in parts:  # `night`: one history, no --short
         parser.error(f"--short {args.short} must be at least 3 and below --days − 1 ({args.days - 1})")
 
     suite = Suite(args)

@@ -103,23 +103,19 @@
 #}
 {% macro calls_fct_rebuild_dates() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
-    {%- set read = ['local_date', 'source_batch_id', 'is_fcr_final', 'customer_id', 'agent_id',
-                    'agent_member_name', 'entered_at', 'call_id', 'qa_evaluation_id', 'qa_total_score',
-                    'qa_is_fatal_error', 'outcome', 'exit_event', 'wait_seconds', 'answered_at',
-                    'is_answered_within_threshold', 'repeat_window_days', 'short_abandon_seconds',
-                    'service_level_threshold_seconds', 'crm_batch_id'] -%}
-    {%- if _calls_missing_columns(read) -%}
-        {{ return(_calls_query_dates(
-            "select local_date from " ~ ref('int_queue_calls_assembled')
-            ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
-    {%- endif -%}
     {%- set window = policy('repeat_contact_window_days') ~ '::integer' -%}
-    {%- set policy_changed = run_query(
-        "select exists (select 1 from (select * from " ~ this ~ " limit 1) as stored"
-        ~ " where (stored.repeat_window_days, stored.short_abandon_seconds, stored.service_level_threshold_seconds)"
-        ~ " is distinct from (" ~ window ~ ", " ~ policy('short_abandon_seconds') ~ "::integer, "
-        ~ policy('service_level_threshold_seconds') ~ "::integer))").columns[0].values()[0] -%}
-    {%- if policy_changed -%}
+    {#- every date when the stored table predates a column read here or by the attribution refresh
+        (crm_batch_id), or when its rows were computed with other policy thresholds -#}
+    {%- set rebuild_all = _calls_missing_columns(['local_date', 'source_batch_id', 'is_fcr_final',
+            'repeat_window_days', 'short_abandon_seconds', 'service_level_threshold_seconds', 'crm_batch_id']) -%}
+    {%- if not rebuild_all -%}
+        {%- set rebuild_all = run_query(
+            "select exists (select 1 from (select * from " ~ this ~ " limit 1) as stored"
+            ~ " where (stored.repeat_window_days, stored.short_abandon_seconds, stored.service_level_threshold_seconds)"
+            ~ " is distinct from (" ~ window ~ ", " ~ policy('short_abandon_seconds') ~ "::integer, "
+            ~ policy('service_level_threshold_seconds') ~ "::integer))").columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if rebuild_all -%}
         {{ return(_calls_query_dates(
             "select local_date from " ~ ref('int_queue_calls_assembled')
             ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}

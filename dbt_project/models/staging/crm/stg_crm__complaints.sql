@@ -4,7 +4,7 @@
 with
 
 latest as (
-    {{ crm_latest_version(source('crm', 'crm_complaints'), 'complaint_id') }}
+    select * from {{ ref('base_crm__complaints') }}
 ),
 
 customers as (

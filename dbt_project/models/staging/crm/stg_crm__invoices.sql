@@ -2,7 +2,7 @@
 with
 
 latest as (
-    {{ crm_latest_version(source('crm', 'crm_invoices'), 'invoice_id') }}
+    select * from {{ ref('base_crm__invoices') }}
 ),
 
 customers as (

@@ -2,7 +2,7 @@
 with
 
 latest as (
-    {{ crm_latest_version(source('crm', 'crm_surveys'), 'survey_id') }}
+    select * from {{ ref('base_crm__surveys') }}
 ),
 
 customers as (

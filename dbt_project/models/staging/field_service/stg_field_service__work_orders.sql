@@ -4,7 +4,7 @@
 with
 
 latest as (
-    {{ crm_latest_version(source('field_service', 'work_orders'), 'work_order_id') }}
+    select * from {{ ref('base_field_service__work_orders') }}
 ),
 
 customers as (

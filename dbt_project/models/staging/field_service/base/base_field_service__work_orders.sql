@@ -1,0 +1,9 @@
+{{
+    config(
+        unique_key='work_order_id',
+        indexes=[{'columns': ['work_order_id'], 'unique': true}, {'columns': ['_batch_id']}],
+        pre_hook="{{ crm_latest_version_reset(source('field_service', 'work_orders'), batch_source='repairs') }}",
+    )
+}}
+-- One row per work order: its latest live version, kept incrementally (macros/crm_latest_version.sql).
+{{ crm_latest_version(source('field_service', 'work_orders'), 'work_order_id', incremental=is_incremental()) }}

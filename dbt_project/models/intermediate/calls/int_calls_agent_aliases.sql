@@ -1,3 +1,6 @@
+{#- calls_resolve_agent() looks each call's member name up here (200 000 calls a night in
+    fct_calls): by index, not by a scan of every alias per call (16 s a night before) -#}
+{{ config(indexes=[{'columns': ['alias']}]) }}
 -- The names queue_log uses for an agent, one row per (alias, agent): the queue member name
 -- (call and pause events) and the interface / extension (ADDMEMBER / REMOVEMEMBER, and the
 -- default member name). Resolution picks among them with calls_resolve_agent().

@@ -30,13 +30,13 @@ with
 events as (
     select * from {{ ref('stg_call_centre__queue_log') }}
     where is_call_event
-        and {{ calls_in_dates('local_date', rebuild_dates, around=1) }}
+        and {{ calls_in_local_days('event_at', rebuild_dates, around=1) }}
 ),
 
 cdr as (
     select * from {{ ref('stg_call_centre__cdr') }}
     where uniqueid is not null
-        and {{ calls_in_dates('local_date', rebuild_dates, around=1) }}
+        and {{ calls_in_local_days('started_at', rebuild_dates, around=1) }}
 ),
 
 enters as (

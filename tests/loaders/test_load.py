@@ -228,7 +228,7 @@ def test_load_day_leaves_no_unsummarized_brin_range_in_raw(landing, asterisk_sam
         "where a.amname = 'brin' and i.indrelid = any(array['raw.cdr', 'raw.queue_log', 'raw.qa_evaluations']::regclass[])"
     )
     assert sorted(name for name, _ in summarized_now) == [
-        "raw.cdr_batch", "raw.cdr_logical_date", "raw.qa_evaluations_batch", "raw.queue_log_batch",
-        "raw.queue_log_logical_date",
+        "raw.cdr_batch", "raw.cdr_logical_date", "raw.cdr_start_at", "raw.qa_evaluations_batch",
+        "raw.queue_log_batch", "raw.queue_log_event_at", "raw.queue_log_logical_date",
     ]
     assert [(name, n) for name, n in summarized_now if n] == []

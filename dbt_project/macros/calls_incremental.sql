@@ -357,6 +357,9 @@
     raw.queue_log and raw.cdr each night (15 s at 368 days of `large`), and beside these ranges
     it makes the planner expect a handful of rows (nested loops over 75 000 calls). The ranges
     let the BRIN indexes on raw event_at / start_at find the few days. True when not incremental.
+    (Where clocks fall back across midnight, PostgreSQL reads the ambiguous local midnight as
+    standard time, so the first hour of such a day belongs to the range before it; consecutive
+    days share one range, so only a day at the edge of a list can lose that hour.)
 #}
 {% macro calls_in_local_days(column, dates, around=0) -%}
     {%- if dates is none -%}

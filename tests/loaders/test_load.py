@@ -162,6 +162,9 @@ def test_load_pending_loads_days_in_order_and_fails_a_missing_day(landing, calls
     analyzed = dict(sql("select relname, last_analyze is not null from pg_stat_user_tables where schemaname = 'raw'"
                         " and relname in ('cdr', 'queue_log', 'qa_evaluations', 'work_orders')"))
     assert analyzed == {"cdr": True, "queue_log": True, "qa_evaluations": True, "work_orders": True}
+    # and the batch table every staging view joins (a first build planned without it hung)
+    assert sql("select relname, last_analyze is not null from pg_stat_user_tables where schemaname = 'audit'"
+               " and relname in ('load_batches', 'load_files') order by 1") == [("load_batches", True), ("load_files", True)]
 
 
 def test_load_day_rows_add_up_in_every_loaded_batch(sql):

@@ -514,9 +514,15 @@ def _refresh_statistics(source: str) -> None:
     indexes (measured at 90 days of `large`: a staging read of raw.cdr 9.6 s → 1.6 s after
     ANALYZE, docs/DECISIONS.md "Performance"). Once per source and run, not per batch: a catch-up
     of 90 days pays it once. A failure is logged, never turned into a failed batch.
+
+    ``audit.load_batches`` too: every staging view joins it (live batches only). On a new
+    installation it had no statistics when the first build started, the planner took its few
+    hundred batches for five and ran the whole CDR de-duplication once per queue call: the first
+    run of the 90-day demo hung in the call assembly (14 min and 10 GB before it was cancelled),
+    unless autovacuum happened to analyse the table first.
     """
     from service_warehouse.warehouse import connect
 
     with connect() as conn:
         conn.autocommit = True
-        _analyze(conn, RAW_TABLES[source])
+        _analyze(conn, [*RAW_TABLES[source], "audit.load_batches", "audit.load_files"])

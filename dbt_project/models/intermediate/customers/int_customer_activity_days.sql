@@ -2,37 +2,50 @@
 -- survey), up to as of — what "active" and "silent" are measured on.
 -- The grain is a unique index (a duplicate fails the build, naming the key): a unique test of the
 -- concatenated key re-read every row (13 s a night at a year of `large`).
-{{ config(indexes=[{'columns': ['customer_id', 'activity_date'], 'unique': true}]) }}
+-- Incremental by customer (macros/customers_incremental.sql): a night recomputes every day of the
+-- customers something happened to and keeps the others' rows (a rebuild: 20 s at a year).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ customers_incremental_prepare() }}",
+        post_hook=["{{ customers_incremental_store() }}", "{{ ensure_config_indexes() }}"],
+        indexes=[{'columns': ['customer_id', 'activity_date'], 'unique': true}],
+    )
+}}
+-- depends_on: {{ ref('stg_crm__customers') }}
+{%- set plan = customers_incremental_plan() %}
 with
 
 invoices as (
     select customer_id, invoiced_date as activity_date, 'invoice' as activity
     from {{ ref('stg_crm__invoices') }}
-    where invoiced_at < {{ as_of() }}
+    where invoiced_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
 ),
 
 calls as (
     select customer_id, local_date as activity_date, 'call' as activity
     from {{ ref('fct_calls') }}
-    where customer_id is not null and entered_at < {{ as_of() }}
+    where customer_id is not null and entered_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
 ),
 
 complaints as (
     select customer_id, received_date as activity_date, 'complaint' as activity
     from {{ ref('stg_crm__complaints') }}
-    where received_at < {{ as_of() }}
+    where received_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
 ),
 
 repairs as (
     select customer_id, reported_date as activity_date, 'repair' as activity
     from {{ ref('stg_field_service__work_orders') }}
-    where reported_at < {{ as_of() }}
+    where reported_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
 ),
 
 surveys as (
     select customer_id, surveyed_date as activity_date, 'survey' as activity
     from {{ ref('stg_crm__surveys') }}
-    where surveyed_at < {{ as_of() }}
+    where surveyed_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
 ),
 
 unioned as (

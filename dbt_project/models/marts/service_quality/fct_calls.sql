@@ -7,6 +7,7 @@
             "{{ calls_fct_refresh_attribution() }}",
             "{{ calls_delete_dates(calls_fct_rebuild_dates()) }}",
         ],
+        post_hook="{{ ensure_config_indexes() }}",
         indexes=[
             {'columns': ['local_date']},
             {'columns': ['call_id'], 'unique': true},
@@ -15,6 +16,7 @@
             {'columns': ['is_fcr_final', 'local_date']},
             {'columns': ['agent_member_name']},
             {'columns': ['qa_evaluation_id']},
+            {'columns': ['customer_id']},
         ],
     )
 }}

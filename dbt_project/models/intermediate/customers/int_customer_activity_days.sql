@@ -21,31 +21,31 @@ with
 invoices as (
     select customer_id, invoiced_date as activity_date, 'invoice' as activity
     from {{ ref('stg_crm__invoices') }}
-    where invoiced_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where invoiced_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'invoiced_at', plan, timestamp=true) }}
 ),
 
 calls as (
     select customer_id, local_date as activity_date, 'call' as activity
     from {{ ref('fct_calls') }}
-    where customer_id is not null and entered_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where customer_id is not null and entered_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'local_date', plan) }}
 ),
 
 complaints as (
     select customer_id, received_date as activity_date, 'complaint' as activity
     from {{ ref('stg_crm__complaints') }}
-    where received_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where received_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'received_at', plan, timestamp=true) }}
 ),
 
 repairs as (
     select customer_id, reported_date as activity_date, 'repair' as activity
     from {{ ref('stg_field_service__work_orders') }}
-    where reported_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where reported_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'reported_at', plan, timestamp=true) }}
 ),
 
 surveys as (
     select customer_id, surveyed_date as activity_date, 'survey' as activity
     from {{ ref('stg_crm__surveys') }}
-    where surveyed_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where surveyed_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'surveyed_at', plan, timestamp=true) }}
 ),
 
 unioned as (

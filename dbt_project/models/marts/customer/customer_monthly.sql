@@ -29,21 +29,21 @@ customers as (
 calls as (
     select customer_id, date_trunc('month', local_date)::date as month, count(*) as calls
     from {{ ref('fct_calls') }}
-    where customer_id is not null and entered_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where customer_id is not null and entered_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'local_date', plan) }}
     group by 1, 2
 ),
 
 complaints as (
     select customer_id, date_trunc('month', received_date)::date as month, count(*) as complaints
     from {{ ref('stg_crm__complaints') }}
-    where received_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where received_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'received_at', plan, timestamp=true) }}
     group by 1, 2
 ),
 
 repairs as (
     select customer_id, date_trunc('month', reported_date)::date as month, count(*) as repairs
     from {{ ref('stg_field_service__work_orders') }}
-    where reported_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where reported_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'reported_at', plan, timestamp=true) }}
     group by 1, 2
 ),
 
@@ -51,7 +51,7 @@ invoices as (
     select customer_id, date_trunc('month', invoiced_date)::date as month, sum(amount) as invoiced_amount,
         count(*) as invoices
     from {{ ref('stg_crm__invoices') }}
-    where invoiced_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where invoiced_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'invoiced_at', plan, timestamp=true) }}
     group by 1, 2
 ),
 
@@ -59,7 +59,7 @@ surveys as (
     select customer_id, date_trunc('month', surveyed_date)::date as month, count(*) as surveys,
         avg(score_overall) as avg_score_overall
     from {{ ref('stg_crm__surveys') }}
-    where surveyed_at < {{ as_of() }} and {{ customers_in_affected('customer_id', plan) }}
+    where surveyed_at < {{ as_of() }} and {{ customers_in_affected('customer_id', 'surveyed_at', plan, timestamp=true) }}
     group by 1, 2
 ),
 
@@ -81,6 +81,7 @@ data_months as (
 ),
 
 customer_months as (
+    {%- if not incremental %}
     select
         customers.customer_id,
         customers.customer_type,
@@ -94,10 +95,26 @@ customer_months as (
         interval '1 month'
     ) as series (month)
     where data_months.first_month is not null
-        and {{ customers_in_affected('customers.customer_id', plan) }}
-    {%- if incremental %}
+    {%- else %}
+    -- the customers to recompute: their months from the first one that can have changed, up to
+    -- the stored as-of month
+    select
+        customers.customer_id,
+        customers.customer_type,
+        customers.region,
+        series.month::date as month
+    from customers
+    inner join customers_affected as affected on affected.customer = customers.customer_id
+    cross join data_months
+    cross join lateral generate_series(
+        greatest(date_trunc('month', customers.created_date)::date, data_months.first_month, affected.since),
+        least(date_trunc('month', {{ as_of_date() }})::date, date_trunc('month', date '{{ plan['stored']['as_of_date'] }}')::date),
+        interval '1 month'
+    ) as series (month)
+    where data_months.first_month is not null
     union all
-    -- every other customer: only the months after the stored as-of month (no data of it there)
+    -- every customer: the months after the stored as-of month (a customer with data there is
+    -- one to recompute, and its rows there come from the same aggregates)
     select
         customers.customer_id,
         customers.customer_type,
@@ -115,7 +132,6 @@ customer_months as (
         interval '1 month'
     ) as series (month)
     where data_months.first_month is not null
-        and customers.customer_id not in (select customer_id from customers_affected)
     {%- endif %}
 ),
 

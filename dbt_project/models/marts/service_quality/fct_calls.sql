@@ -16,7 +16,7 @@
             {'columns': ['is_fcr_final', 'local_date']},
             {'columns': ['agent_member_name']},
             {'columns': ['qa_evaluation_id']},
-            {'columns': ['customer_id']},
+            {'columns': ['customer_id', 'local_date']},
         ],
     )
 }}

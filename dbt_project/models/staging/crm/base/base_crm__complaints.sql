@@ -2,7 +2,7 @@
     config(
         unique_key='complaint_id',
         indexes=[{'columns': ['complaint_id'], 'unique': true}, {'columns': ['_batch_id']},
-                 {'columns': ['customer_id']}, {'columns': ['received_at']}],
+                 {'columns': ['customer_id', 'received_at']}, {'columns': ['received_at']}],
         pre_hook="{{ crm_latest_version_reset(source('crm', 'crm_complaints'), batch_source='crm') }}",
     )
 }}

@@ -2,7 +2,7 @@
     config(
         unique_key='invoice_id',
         indexes=[{'columns': ['invoice_id'], 'unique': true}, {'columns': ['_batch_id']},
-                 {'columns': ['customer_id']}, {'columns': ['invoiced_at']}],
+                 {'columns': ['customer_id', 'invoiced_at']}, {'columns': ['invoiced_at']}],
         pre_hook="{{ crm_latest_version_reset(source('crm', 'crm_invoices'), batch_source='crm') }}",
     )
 }}

@@ -2,7 +2,7 @@
     config(
         unique_key='survey_id',
         indexes=[{'columns': ['survey_id'], 'unique': true}, {'columns': ['_batch_id']},
-                 {'columns': ['customer_id']}, {'columns': ['surveyed_at']}],
+                 {'columns': ['customer_id', 'surveyed_at']}, {'columns': ['surveyed_at']}],
         pre_hook="{{ crm_latest_version_reset(source('crm', 'crm_surveys'), batch_source='crm') }}",
     )
 }}

@@ -2,7 +2,7 @@
     config(
         unique_key='work_order_id',
         indexes=[{'columns': ['work_order_id'], 'unique': true}, {'columns': ['_batch_id']},
-                 {'columns': ['customer_id']}, {'columns': ['reported_at']}],
+                 {'columns': ['customer_id', 'reported_at']}, {'columns': ['reported_at']}],
         pre_hook="{{ crm_latest_version_reset(source('field_service', 'work_orders'), batch_source='repairs') }}",
     )
 }}

@@ -2,8 +2,9 @@
 -- survey), up to as of — what "active" and "silent" are measured on.
 -- The grain is a unique index (a duplicate fails the build, naming the key): a unique test of the
 -- concatenated key re-read every row (13 s a night at a year of `large`).
--- Incremental by customer (macros/customers_incremental.sql): a night recomputes every day of the
--- customers something happened to and keeps the others' rows (a rebuild: 20 s at a year).
+-- Incremental by customer (macros/customers_incremental.sql): a night recomputes the days of the
+-- customers something happened to from the first day that can have changed, and keeps every
+-- other row (a rebuild: 20 s a night at a year of `large`).
 {{
     config(
         materialized='incremental',

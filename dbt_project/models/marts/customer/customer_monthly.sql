@@ -2,10 +2,11 @@
 -- mean overall score, and whether the customer was active (any invoice or contact). Months run
 -- from the customer's opening month (or the first month with any data, if later) to the as-of
 -- month.
--- Incremental by customer (macros/customers_incremental.sql): a night recomputes every month of
--- the customers something happened to; every other customer only gains the months after the
--- last as-of month, which hold no data of it (any would have made it one to recompute). A
--- rebuild of the 4 M rows cost 28 s a night at a year of `large`.
+-- Incremental by customer (macros/customers_incremental.sql): a night recomputes the months of
+-- the customers something happened to from the first month that can have changed; every other
+-- customer only gains the months after the last as-of month, which hold no data of it (any
+-- would have made it one to recompute). A rebuild of the 4 M rows cost 28 s a night at a year
+-- of `large`.
 -- indexes: what the dashboards filter on (bench/suite.py part 6, docs/benchmarks.md); unique, so
 -- it also holds the grain (a data test of it read all 2.6 M rows again: 6 s a night at a year)
 {{

@@ -288,3 +288,25 @@
         {%- endfor %}
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    customer_monthly's month grid: each customer's months from its opening month (or the first
+    month with any data, or `first`, whichever is latest) to `last` (default: the as-of month).
+    `join`: which customers. Reads the model's CTEs `customers` and `data_months`.
+#}
+{% macro customer_month_grid(first=none, last=none, join='') %}
+    select
+        customers.customer_id,
+        customers.customer_type,
+        customers.region,
+        series.month::date as month
+    from customers
+    {{ join }}
+    cross join data_months
+    cross join lateral generate_series(
+        greatest(date_trunc('month', customers.created_date)::date, data_months.first_month{{ ', ' ~ first if first }}),
+        {{ last or "date_trunc('month', " ~ as_of_date() ~ ")::date" }},
+        interval '1 month'
+    ) as series (month)
+    where data_months.first_month is not null
+{%- endmacro %}

@@ -83,56 +83,18 @@ data_months as (
 
 customer_months as (
     {%- if not incremental %}
-    select
-        customers.customer_id,
-        customers.customer_type,
-        customers.region,
-        series.month::date as month
-    from customers
-    cross join data_months
-    cross join lateral generate_series(
-        greatest(date_trunc('month', customers.created_date)::date, data_months.first_month),
-        date_trunc('month', {{ as_of_date() }})::date,
-        interval '1 month'
-    ) as series (month)
-    where data_months.first_month is not null
+    {{ customer_month_grid() }}
     {%- else %}
+    {%- set stored_month = "date_trunc('month', date '" ~ plan['stored']['as_of_date'] ~ "')::date" %}
     -- the customers to recompute: their months from the first one that can have changed, up to
     -- the stored as-of month
-    select
-        customers.customer_id,
-        customers.customer_type,
-        customers.region,
-        series.month::date as month
-    from customers
-    inner join customers_affected as affected on affected.customer = customers.customer_id
-    cross join data_months
-    cross join lateral generate_series(
-        greatest(date_trunc('month', customers.created_date)::date, data_months.first_month, affected.since),
-        least(date_trunc('month', {{ as_of_date() }})::date, date_trunc('month', date '{{ plan['stored']['as_of_date'] }}')::date),
-        interval '1 month'
-    ) as series (month)
-    where data_months.first_month is not null
+    {{ customer_month_grid(first='affected.since',
+                           last="least(date_trunc('month', " ~ as_of_date() ~ ")::date, " ~ stored_month ~ ")",
+                           join='inner join customers_affected as affected on affected.customer = customers.customer_id') }}
     union all
     -- every customer: the months after the stored as-of month (a customer with data there is
     -- one to recompute, and its rows there come from the same aggregates)
-    select
-        customers.customer_id,
-        customers.customer_type,
-        customers.region,
-        series.month::date as month
-    from customers
-    cross join data_months
-    cross join lateral generate_series(
-        greatest(
-            date_trunc('month', customers.created_date)::date,
-            data_months.first_month,
-            (date_trunc('month', date '{{ plan['stored']['as_of_date'] }}') + interval '1 month')::date
-        ),
-        date_trunc('month', {{ as_of_date() }})::date,
-        interval '1 month'
-    ) as series (month)
-    where data_months.first_month is not null
+    {{ customer_month_grid(first='(' ~ stored_month ~ " + interval '1 month')::date") }}
     {%- endif %}
 ),
 

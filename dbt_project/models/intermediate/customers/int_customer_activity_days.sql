@@ -15,7 +15,7 @@
         indexes=[{'columns': ['customer_id', 'activity_date'], 'unique': true}],
     )
 }}
--- depends_on: {{ ref('stg_crm__customers') }}
+-- depends_on: {{ ref('base_crm__customers') }}, {{ ref('base_crm__invoices') }}, {{ ref('base_crm__complaints') }}, {{ ref('base_crm__surveys') }}, {{ ref('base_field_service__work_orders') }}
 {%- set plan = customers_incremental_plan() %}
 with
 

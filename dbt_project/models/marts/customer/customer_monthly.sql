@@ -19,6 +19,7 @@
         indexes=[{'columns': ['customer_id', 'month'], 'unique': true}],
     )
 }}
+-- depends_on: {{ ref('base_crm__customers') }}, {{ ref('base_crm__invoices') }}, {{ ref('base_crm__complaints') }}, {{ ref('base_crm__surveys') }}, {{ ref('base_field_service__work_orders') }}
 {%- set plan = customers_incremental_plan(first_month=true) %}
 {%- set incremental = plan is not none and not plan['all'] %}
 with

@@ -223,10 +223,11 @@
 
 {# Post-hook: store the marks this build saw (same transaction as its rows). #}
 {% macro customers_incremental_store(first_month=false) -%}
-    {%- set plan = customers_incremental_plan(first_month=first_month) -%}
-    {%- if plan is none -%}
+    {%- if not execute -%}
         select 1 as nothing_to_store
     {%- else -%}
+        {#- the marks only: the stored ones and the replaced-batch check are the plan's business -#}
+        {%- set now = customers_marks_now(first_month=first_month) -%}
         {%- set marks_table = customers_marks_relation() -%}
         -- two models' hooks may create it at once: the loser of that race finds it made
         do $$
@@ -239,7 +240,7 @@
         exception when unique_violation or duplicate_table then null;
         end $$;
         insert into {{ marks_table }} (relation, marks, built_at)
-        values ('{{ this.schema }}.{{ this.identifier }}', '{{ tojson(plan["now"]) }}'::jsonb, now())
+        values ('{{ this.schema }}.{{ this.identifier }}', '{{ tojson(now) }}'::jsonb, now())
         on conflict (relation) do update set marks = excluded.marks, built_at = excluded.built_at
     {%- endif -%}
 {%- endmacro %}

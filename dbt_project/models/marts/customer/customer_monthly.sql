@@ -66,20 +66,9 @@ surveys as (
 ),
 
 data_months as (
-    {%- if plan is not none %}
     -- the first month with any data, read at compile time (index probes; the incremental plan
-    -- recomputes everything when it moves)
-    select {{ "date '" ~ plan['now']['first_month'] ~ "'" if plan['now']['first_month'] else 'null::date' }} as first_month
-    {%- else %}
-    select min(month) as first_month
-    from (
-        select month from calls
-        union all select month from complaints
-        union all select month from repairs
-        union all select month from invoices
-        union all select month from surveys
-    ) as months
-    {%- endif %}
+    -- recomputes everything when it moves); none while parsing
+    select {{ "date '" ~ plan['now']['first_month'] ~ "'" if plan is not none and plan['now']['first_month'] else 'null::date' }} as first_month
 ),
 
 customer_months as (

@@ -271,7 +271,7 @@ def _demand(model: str, present: set[str], build_schema: str, available: set[str
         if "call_kpis_daily" in available:
             rows("every_queue", "every queue that took calls in the last 28 days is forecast and staffed",
                  f"select distinct queue from {build_schema}.call_kpis_daily"
-                 f" where local_date > {day}::date - 28 and offered > 0 and (select count(*) from {{batch}}) >= 0"
+                 f" where local_date > {day}::date - 28 and offered > 0"
                  f" except select queue from {{batch}}", {"queue"})
     if model == "staffing_requirements":
         rows("agents_where_calls", "at least one agent wherever calls are forecast",
@@ -352,13 +352,15 @@ def _pii(model: str, columns: list[str], build_schema: str, thresholds: dict[str
     cfg = thresholds["marts"]["pii"]
     severity = cfg.get("severity", "critical")
     forbidden = ", ".join(sql_literal(c) for c in cfg["forbidden_columns"])
+    # GX requires the query to name {batch}: `not exists (… where false)` names it without reading
+    # it (a count(*) there read every row of the mart: 0.8 s a night on customer_monthly at a year)
     items = [expectation(
         "UnexpectedRowsExpectation", f"{model}.no_personal_columns",
         "no e-mail, ID number, address or clear phone in marts (客户资料保密制度)", severity, thresholds,
         unexpected_rows_query=(
             f"select column_name from information_schema.columns "
             f"where table_schema = {sql_literal(build_schema)} and table_name = {sql_literal(model)} "
-            f"and column_name in ({forbidden}) and (select count(*) from {{batch}}) >= 0"))]
+            f"and column_name in ({forbidden}) and not exists (select from {{batch}} where false)"))]
     digits = int(cfg["max_digit_run"]) + 1
     pattern = re.compile(cfg["phone_column_pattern"])
     for column in columns:

@@ -148,6 +148,9 @@ def test_run_mart_suites_clean_marts_pass(gate_env, green):
             "call_kpis_daily.counts_reconcile", "call_kpis_daily.reconciles_with_fct_calls",
             "call_kpis_daily.no_missing_day", "call_kpis_daily.offered.swing", "fct_calls.contract_columns",
             "dim_customer.phone_masked.masked", "dim_customer.no_personal_columns"} <= names
+    # column checks are validated without fetching samples, but still count what they found
+    in_0_1 = next(o for o in verdict.outcomes if o.expectation == "call_kpis_daily.service_level.in_0_1")
+    assert (in_0_1.unexpected_count, in_0_1.unexpected_sample) == (0, None) and in_0_1.observed_value is None
 
 
 @pytest.mark.parametrize(("defect", "expected"), [
@@ -176,6 +179,11 @@ def test_run_mart_suites_defect_fails_critically(gate_env, green, defect, expect
 
     assert verdict.status == "failed"
     assert {o.expectation for o in verdict.critical_failures} == expected
+    # a failed column check is validated again alone for the sample its audit row keeps
+    samples = {o.expectation: o.unexpected_sample for o in verdict.critical_failures}
+    for name, values in {"call_kpis_daily.service_level.in_0_1": {1.3}, "fct_calls.outcome.valid": {"dropped"}}.items():
+        if name in expected:
+            assert samples[name] and set(samples[name]) == values
 
 
 def test_run_mart_suites_kpi_swing_is_a_warning(gate_env, green):

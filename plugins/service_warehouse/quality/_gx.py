@@ -126,6 +126,7 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
     tag = f"{name}-{uuid.uuid4().hex[:6]}"
     definitions = []
     by_suite: dict[str, Check] = {}
+    batches: dict[str, Any] = {}  # suite name -> its batch definition (to sample a failure again)
     for i, check in enumerate(checks):
         # short and plain: GX writes asset names as YAML keys (a long key with spaces breaks its file)
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", check.asset.label).strip("_")[:48]
@@ -138,11 +139,14 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
         batch = asset.add_batch_definition_whole_table("batch")
         suite = ctx.suites.add_or_update(check.suite)
         by_suite[suite.name] = check
+        batches[suite.name] = batch
         definitions.append(ctx.validation_definitions.add(
             gx.ValidationDefinition(name=f"{suite.name}#{tag}", data=batch, suite=suite)))
+    # counts, no samples: a sample of a column check is one more scan of the table even when
+    # nothing is unexpected (LIMIT 0 ends it at once); failures are sampled below, alone
     checkpoint = ctx.checkpoints.add(gx.Checkpoint(
         name=tag, validation_definitions=definitions, actions=[],
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE}))
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0}))
     result = checkpoint.run(run_id=RunIdentifier(run_name=run_name))
     # Data Docs once for all results (UpdateDataDocsAction would rebuild the index per suite)
     ctx.build_data_docs(resource_identifiers=list(result.run_results.keys()))
@@ -151,11 +155,32 @@ def _run_locked(run_dir: Path, checks: list[Check], *, name: str, url: str, run_
     for suite_result in result.run_results.values():
         check = by_suite[suite_result.suite_name]
         for item in suite_result.results:
-            rows.append(_row(check, item, url))
+            sample = _sample_values(batches[suite_result.suite_name], item)
+            rows.append(_row(check, item, url, sample))
     return rows
 
 
-def _row(check: Check, item: Any, url: str) -> dict:
+def _sample_values(batch_definition: Any, item: Any) -> list | None:
+    """The first unexpected values of a failed column check, from a validation of it alone.
+
+    None for a check that passed, raised, has no unexpected values (a table-level check) or is
+    an unexpected-rows query (sampled by ``_sample_rows``).
+    """
+    config = item.expectation_config
+    result = item.result or {}
+    if (item.success or config.type == "unexpected_rows_expectation" or not result.get("unexpected_count")
+            or (item.exception_info or {}).get("raised_exception")):
+        return None
+    try:
+        again = batch_definition.get_batch().validate(
+            config.to_domain_obj(), result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE})
+    except Exception as exc:  # a sample is a courtesy: never let it hide the verdict
+        log.warning("could not sample %s: %s", config.type, exc)
+        return None
+    return (again.result or {}).get("partial_unexpected_list")
+
+
+def _row(check: Check, item: Any, url: str, sample: list | None = None) -> dict:
     config = item.expectation_config
     meta = config.meta or {}
     kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id",)}
@@ -169,7 +194,7 @@ def _row(check: Check, item: Any, url: str) -> dict:
         exception = "; ".join(raised)
     column = kwargs.get("column") or ", ".join(
         kwargs.get("column_list") or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c])
-    sample = result.get("partial_unexpected_list")
+    sample = sample or result.get("partial_unexpected_list")
     if config.type == "unexpected_rows_expectation" and not item.success and exception is None:
         sample = _sample_rows(check.asset, kwargs["unexpected_rows_query"], url)
     severity = getattr(config.severity, "value", config.severity) or "critical"

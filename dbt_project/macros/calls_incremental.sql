@@ -191,8 +191,13 @@
     touches calls on every date of the history (a customer's new number, an agent's member name,
     a late QA form): rebuilding those dates would cost the whole history every night, updating
     the calls costs what changed. The candidates, all found through indexes or new batches:
-      - calls of every number any version of a customer changed in a newer CRM batch ever had
-        (the number it left loses its customer, the number it took gains one);
+      - calls of the numbers of a customer changed in a newer CRM batch, when what decides who
+        holds a number (int_calls_customer_phones: the digits, closed or not, created_at)
+        differs between the version the table last applied and the latest one: both numbers
+        (the one it left loses its customer, the one it took gains one). A change of anything
+        else moves no call: every call of every number such a customer ever had was read for
+        nothing, and they grow with history (17 000 calls for 970 changed customers a night at
+        a year of `large`: 9.1 s, against 1.9 s at 104 days);
       - calls under every member name and interface any version of a changed agent ever had;
       - calls that hold, or now get, an evaluation delivered in a newer calls batch or matched
         to a call of one (a later call of a reused uniqueid can take an evaluation over).
@@ -237,10 +242,38 @@
             select distinct customer_id from {{ source('crm', 'crm_customers') }}
             where _batch_id > {{ crm_mark }} and _batch_id in (select batch_id from new_crm_batches)
         ),
-        changed_numbers as (
-            select distinct {{ crm_phone_digits('versions.phone') }} as phone_digits
+        -- each changed customer as the table last applied it: its latest version up to the mark
+        -- (the ranking of crm_latest_version; a batch replaced since took the branch above)
+        applied_customers as (
+            select distinct on (versions.customer_id)
+                versions.customer_id,
+                {{ crm_phone_digits('versions.phone') }} as phone_digits,
+                lower(trim(versions.status)) = 'closed' as is_closed,
+                versions.created_at
             from {{ source('crm', 'crm_customers') }} as versions
             where versions.customer_id in (select customer_id from changed_customers)
+                and versions._batch_id <= {{ crm_mark }}
+                and versions._batch_id in (
+                    select batch_id from {{ source('audit', 'load_batches') }} where status = 'loaded')
+            order by versions.customer_id, versions.updated_at desc, versions._logical_date desc,
+                versions._batch_id desc, versions._line_number desc
+        ),
+        latest_customers as (
+            select customer_id, phone_digits, status = 'closed' as is_closed, created_at
+            from {{ ref('stg_crm__customers') }}
+            where customer_id in (select customer_id from changed_customers)
+        ),
+        holder_changes as (
+            select applied.phone_digits as applied_digits, latest.phone_digits as latest_digits
+            from latest_customers as latest
+            full join applied_customers as applied on applied.customer_id = latest.customer_id
+            where (applied.phone_digits, applied.is_closed, applied.created_at)
+                is distinct from (latest.phone_digits, latest.is_closed, latest.created_at)
+        ),
+        changed_numbers as (
+            select applied_digits as phone_digits from holder_changes
+            union
+            select latest_digits from holder_changes
         ),
         changed_agents as (
             select distinct agent_id from {{ source('crm', 'crm_agents') }}

@@ -224,8 +224,8 @@ class RawWriter:
         self.qa(batch, day, files.qa)
         return batch
 
-    def crm(self, day: date, agents: list[tuple] = AGENTS, customers: list[tuple[str, str]] | None = None) -> int:
-        """A CRM batch with the agents and (customer_id, phone) pairs."""
+    def crm(self, day: date, agents: list[tuple] = AGENTS, customers: list[tuple] | None = None) -> int:
+        """A CRM batch with the agents and (customer_id, phone[, status]) customers (status: active)."""
         batch = self.batch("crm", day)
         at = datetime.combine(day, time(1, 0), TZ)
         with self.conn.cursor() as cur:
@@ -239,9 +239,9 @@ class RawWriter:
             cur.executemany(
                 "insert into raw.crm_customers (customer_id, customer_name, customer_type, size_class, status, "
                 "phone, created_at, updated_at, _batch_id, _logical_date, _source_file, _line_number) "
-                "values (%s, %s, 'individual', 'micro', 'active', %s, %s, %s, %s, %s, 'crm.customers', %s)",
-                [(c, f"客户{c}", p, datetime(2024, 1, 1, tzinfo=TZ), at, batch, day, n)
-                 for n, (c, p) in enumerate(customers or default_customers(), start=1)],
+                "values (%s, %s, 'individual', 'micro', %s, %s, %s, %s, %s, %s, 'crm.customers', %s)",
+                [(c, f"客户{c}", (status or ["active"])[0], p, datetime(2024, 1, 1, tzinfo=TZ), at, batch, day, n)
+                 for n, (c, p, *status) in enumerate(customers or default_customers(), start=1)],
             )
         return batch
 

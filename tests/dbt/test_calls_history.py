@@ -32,6 +32,8 @@ pytestmark = pytest.mark.integration
 DAYS = [date(2026, 10, 1) + timedelta(days=n) for n in range(12)]
 FIRST_BUILD = 4  # days 0..4 are landed before the first build (a schema catching up)
 MY_MODELS = "+fct_calls +call_kpis_daily +agent_kpis_monthly"
+SHARER = ("C000012", "138-0000-0005")
+CLOSED = ("C000005", "138-0000-0005", "closed")
 @pytest.fixture(scope="module")
 def history(fresh_warehouse, tmp_path_factory):
     """Land and build day by day, snapshot, then full-refresh build; yields what the tests need."""
@@ -46,11 +48,18 @@ def history(fresh_warehouse, tmp_path_factory):
         writer = RawWriter(conn)
         writer.crm(DAYS[0])
         for n, day in enumerate(DAYS):
-            # late in the history, so that calls of days already final are affected
+            # late in the history, so that calls of days already final are affected; every CRM
+            # batch re-extracts every customer, most of them unchanged
+            if n == 8:  # a second file with C000005's number (C000005 keeps it: the smaller id)
+                writer.crm(day, customers=default_customers() + [SHARER])
+            if n == 9:  # C000005 is closed: its number's calls, on every date, go to the other file
+                writer.crm(day, customers=[CLOSED if c[0] == CLOSED[0] else c for c in default_customers()] + [SHARER])
             if n == 11:  # the CRM learns a member name and a customer's new number
                 changed_customers = default_customers()
                 changed_customers[3] = ("C000003", "13800000020")
-                writer.crm(day, agents=AGENTS + [("A0106", "Temp 9", "SIP/8006")], customers=changed_customers)
+                changed_customers[5] = CLOSED
+                writer.crm(day, agents=AGENTS + [("A0106", "Temp 9", "SIP/8006")],
+                           customers=changed_customers + [SHARER])
             if n == 6:  # a corrected file for day 2 replaces its batch
                 writer.replace("calls", DAYS[2])
                 writer.day(DAYS[2], corrected)
@@ -86,6 +95,22 @@ def test_calls_replaced_day_and_crm_changes_reach_the_marts(history):
     assert temp9[0] > 0 and temp9[0] == temp9[1], "calls of a member name the CRM learned later are not resolved"
     assert incremental_temp9 == 0, "the incremental build kept stale agent ids"
     assert moved == 0, "a customer's old phone number still matches calls"
+
+
+def test_calls_of_a_closed_customers_number_go_to_the_open_file(history):
+    """Closing a file changes no number, yet moves the calls of its number, stored on older dates."""
+    with psycopg.connect(history["url"]) as conn:
+        holders = conn.execute(
+            f"select f.local_date < %s, f.customer_id, count(*) from {history['schema']}.fct_calls as f"
+            " join intermediate.int_queue_calls_assembled as i using (call_id) where i.caller_digits = '13800000005'"
+            " group by 1, 2 order by 1, 2", (DAYS[9],)).fetchall()
+        incremental = conn.execute(
+            "select distinct f.customer_id from calls_incremental.fct_calls as f"
+            " join intermediate.int_queue_calls_assembled as i using (call_id) where i.caller_digits = '13800000005'"
+        ).fetchall()
+    assert {(before, customer) for before, customer, _ in holders} >= {(True, "C000012")}, holders
+    assert {customer for _, customer, _ in holders} == {"C000012"}
+    assert incremental == [("C000012",)], "the incremental build left calls with the closed file"
 
 
 def test_call_kpis_daily_agree_with_raw(history):

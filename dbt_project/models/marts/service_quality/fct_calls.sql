@@ -21,6 +21,7 @@
     )
 }}
 -- One row per queue call (呼叫电话记录): the assembled call with the department's rules applied.
+-- depends_on: {{ ref('stg_crm__customers') }} (the first pre-hook compares customer versions)
 --
 -- step 1: the calls of the dates to (re)build, and every call within the repeat window of them
 -- step 2: agent by queue member name / interface, customer by the caller's phone digits, QA

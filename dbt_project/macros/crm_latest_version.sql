@@ -2,7 +2,9 @@
     The latest extracted version of each row of a raw table that holds one row per extracted
     version (CRM tables, work orders): greatest `order_by` wins, then the later logical date,
     batch and line. Only rows of batches that are live (`loaded`) count, so a replaced or
-    failed batch never leaks into the marts. The result has exactly the raw table's columns.
+    failed batch never leaks into the marts. The result has the raw table's columns, less
+    `exclude` (a column no model reads: the work orders' JSON document, 900 of the 1 400 bytes of
+    a row, made every read of the work orders read 7 times what it used).
 
     `incremental=true` (the staging `base_*` tables): the model's own table already holds the
     latest versions up to its high-water batch, so only versions of newer live batches are read,
@@ -14,8 +16,9 @@
     Measured (docs/benchmarks.md): ranking every version cost 2.3 s a read for work orders at a
     year of `large`, and ten models and tests read it each night.
 #}
-{% macro crm_latest_version(relation, key, order_by='updated_at', incremental=false) -%}
-    {%- set incremental = incremental and _crm_stored_columns_current(relation) -%}
+{% macro crm_latest_version(relation, key, order_by='updated_at', incremental=false, exclude=[]) -%}
+    {%- set incremental = incremental and _crm_stored_columns_current(relation, exclude) -%}
+    {%- set columns = _crm_columns(relation, exclude) if exclude else [] -%}
     with
 
     live_batches as (
@@ -23,7 +26,7 @@
     ),
 
     new_versions as (
-        select versions.*
+        select {% if columns %}{% for column in columns %}versions.{{ adapter.quote(column) }}{{ ", " if not loop.last }}{% endfor %}{% else %}versions.*{% endif %}
         from {{ relation }} as versions
         where versions._batch_id in (select batch_id from live_batches)
         {%- if incremental %}
@@ -58,10 +61,10 @@
 {# Pre-hook of the `base_*` tables: empty the table when a batch of `batch_source` was replaced
    since it was built (its `replaced_by` is newer than the table's high-water batch), or when the
    raw table's columns are no longer the stored ones; the model then ranks every live version. #}
-{% macro crm_latest_version_reset(relation, batch_source) -%}
+{% macro crm_latest_version_reset(relation, batch_source, exclude=[]) -%}
     {%- if not (execute and is_incremental()) -%}
         select 1 as nothing_to_reset
-    {%- elif not _crm_stored_columns_current(relation) -%}
+    {%- elif not _crm_stored_columns_current(relation, exclude) -%}
         delete from {{ this }}
     {%- else -%}
         delete from {{ this }}
@@ -75,12 +78,20 @@
     {%- endif -%}
 {%- endmacro %}
 
-{# Whether the model's table has the raw table's columns, in the same order (false while parsing). #}
-{% macro _crm_stored_columns_current(relation) -%}
+{# Whether the model's table has the raw table's columns less `exclude`, in the same order
+   (false while parsing). #}
+{% macro _crm_stored_columns_current(relation, exclude=[]) -%}
     {%- if not execute -%}{{ return(false) }}{%- endif -%}
-    {%- set raw = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
     {%- set stored = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {{ return(raw == stored) }}
+    {{ return(_crm_columns(relation, exclude) == stored) }}
+{%- endmacro %}
+
+{# The raw table's column names less `exclude`, in order ([] while parsing). #}
+{% macro _crm_columns(relation, exclude=[]) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set names = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- if not exclude -%}{{ return(names) }}{%- endif -%}
+    {{ return(names | reject('in', exclude) | list) }}
 {%- endmacro %}
 
 {# Digits of a phone number only; '' and NULL give NULL (a number without digits matches none). #}

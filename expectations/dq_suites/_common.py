@@ -31,7 +31,10 @@ def expectation(kind: str, name: str, why: str, severity: str, thresholds: dict[
     severity = (thresholds.get("severity_overrides") or {}).get(name, severity)
     if severity not in SEVERITIES:
         raise ValueError(f"expectation {name}: severity must be one of {SEVERITIES}, not {severity!r}")
-    cls = getattr(gxe, kind)
+    if kind == "UnexpectedRowsExpectation":  # GX's runs the query twice: ours counts once
+        from dq_suites._counted import UnexpectedRowsCountedExpectation as cls
+    else:
+        cls = getattr(gxe, kind)
     return cls(severity=severity, meta={"name": name, "why": why}, **kwargs)
 
 

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: How many unexpected values (or rows) an audit row keeps as its sample.
 SAMPLE_SIZE = 10
+#: Expectation types whose failures are sampled by running their query (dq_suites/_counted.py).
+UNEXPECTED_ROWS = ("unexpected_rows_expectation", "unexpected_rows_counted_expectation")
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def _sample_values(batch_definition: Any, item: Any) -> list | None:
     """
     config = item.expectation_config
     result = item.result or {}
-    if (item.success or config.type == "unexpected_rows_expectation" or not result.get("unexpected_count")
+    if (item.success or config.type in UNEXPECTED_ROWS or not result.get("unexpected_count")
             or (item.exception_info or {}).get("raised_exception")):
         return None
     try:
@@ -195,7 +197,7 @@ def _row(check: Check, item: Any, url: str, sample: list | None = None) -> dict:
     column = kwargs.get("column") or ", ".join(
         kwargs.get("column_list") or [c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c])
     sample = sample or result.get("partial_unexpected_list")
-    if config.type == "unexpected_rows_expectation" and not item.success and exception is None:
+    if config.type in UNEXPECTED_ROWS and not item.success and exception is None:
         sample = _sample_rows(check.asset, kwargs["unexpected_rows_query"], url)
     severity = getattr(config.severity, "value", config.severity) or "critical"
     return {
@@ -208,7 +210,7 @@ def _row(check: Check, item: Any, url: str, sample: list | None = None) -> dict:
         "success": bool(item.success) and exception is None,
         "observed_value": _jsonable(result.get("observed_value")),
         "unexpected_count": result.get("unexpected_count",
-                                       result.get("observed_value") if config.type == "unexpected_rows_expectation"
+                                       result.get("observed_value") if config.type in UNEXPECTED_ROWS
                                        else None),
         "unexpected_percent": result.get("unexpected_percent"),
         "unexpected_sample": _jsonable(sample[:SAMPLE_SIZE]) if sample else None,

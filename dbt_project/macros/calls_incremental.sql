@@ -421,3 +421,71 @@
         )
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    int_calls_qa_matched, incremental by uniqueid. A QA form only ever matches calls whose callid
+    is its call_uniqueid, so the matching splits by uniqueid: a night recomputes the uniqueids a
+    newer calls batch touches and keeps every other row. Those are:
+      - every uniqueid any version of a form named, for the forms with a version in a newer
+        batch (a corrected form that names another call must leave the first one);
+      - the callids of the calls a newer batch changed (source_batch_id past the mark: a later
+        call of a reused uniqueid can take a form over).
+    The mark is the greatest loaded calls batch when the table was last built (calls_batch_id,
+    stamped on the rows it wrote). Everything is recomputed on a first build, a full refresh,
+    when the table predates these columns, or when a calls batch was replaced since the mark (a
+    corrected day: its old rows leave raw and no newer row points at them).
+    Measured: rebuilding every match read all 7.5 M assembled calls, 4.8 s a night at a year of
+    `large` against 1.2 s at 106 days.
+#}
+{% macro calls_qa_plan() -%}
+    {%- if not (execute and is_incremental()) or _calls_missing_columns(['calls_batch_id', 'call_uniqueid']) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set mark = run_query("select max(calls_batch_id) from " ~ this).columns[0].values()[0] -%}
+    {%- if mark is none -%}{{ return(none) }}{%- endif -%}
+    {%- set replaced = run_query(
+        "select exists (select 1 from " ~ source('audit', 'load_batches') ~ " where source = 'calls'"
+        ~ " and status = 'replaced' and replaced_by > " ~ (mark | int) ~ ")").columns[0].values()[0] -%}
+    {{ return(none if replaced else mark | int) }}
+{%- endmacro %}
+
+{# The greatest loaded calls batch now: what this build stamps on the rows it writes. #}
+{% macro calls_qa_high_water() -%}
+    {%- if not execute -%}{{ return(-1) }}{%- endif -%}
+    {%- set result = run_query(
+        "select coalesce(max(batch_id), -1) from " ~ source('audit', 'load_batches')
+        ~ " where source = 'calls' and status = 'loaded'") -%}
+    {{ return(result.columns[0].values()[0] | int) }}
+{%- endmacro %}
+
+{# Pre-hook of int_calls_qa_matched: the uniqueids to recompute (temporary table
+   calls_qa_affected, read by the model) and their stored rows deleted; every row when the plan
+   is a whole rebuild. #}
+{% macro calls_qa_prepare(mark, now) -%}
+    {%- if not (execute and is_incremental()) -%}
+        select 1 as nothing_to_prepare
+    {%- elif mark is none -%}
+        delete from {{ this }}
+    {%- else -%}
+        drop table if exists pg_temp.calls_qa_affected;
+        create temporary table calls_qa_affected on commit drop as
+        with
+        new_versions as (
+            select evaluation_id from {{ source('call_centre', 'qa_evaluations') }}
+            where _batch_id > {{ mark }} and _batch_id <= {{ now }}
+                and _batch_id in (
+                    select batch_id from {{ source('audit', 'load_batches') }}
+                    where source = 'calls' and status = 'loaded' and batch_id > {{ mark }})
+        )
+        select nullif(trim(versions.call_uniqueid), '') as uniqueid
+        from {{ source('call_centre', 'qa_evaluations') }} as versions
+        where versions.evaluation_id in (select evaluation_id from new_versions)
+        union
+        select calls.callid
+        from {{ ref('int_queue_calls_assembled') }} as calls
+        where calls.source_batch_id > {{ mark }};
+        delete from calls_qa_affected where uniqueid is null;
+        analyze calls_qa_affected;
+        delete from {{ this }} where call_uniqueid in (select uniqueid from calls_qa_affected)
+    {%- endif -%}
+{%- endmacro %}

@@ -368,6 +368,7 @@ def check_call_kpis(conn, schema: str, as_of_day: date) -> int:
 #: the call models compared row for row (the intermediate schema is shared by both builds)
 COMPARED = {
     "int_queue_calls_assembled": "intermediate",
+    "int_calls_qa_matched": "intermediate",
     "fct_calls": None,
     "call_kpis_daily": None,
     "agent_kpis_monthly": None,
@@ -384,8 +385,9 @@ def snapshot_call_models(conn, schema: str, into: str) -> None:
 
 #: Columns that record WHEN a row was last computed, not what it says: fct_calls.crm_batch_id is
 #: the CRM batch of the build that last attributed the call (an incremental build updates only
-#: the calls a CRM change touches; a full refresh stamps every row with the newest batch).
-BUILD_LINEAGE = {"crm_batch_id"}
+#: the calls a CRM change touches; a full refresh stamps every row with the newest batch);
+#: int_calls_qa_matched.calls_batch_id the calls batch of the build that last matched the form.
+BUILD_LINEAGE = {"crm_batch_id", "calls_batch_id"}
 
 
 def assert_same_rows(conn, schema: str, copy: str) -> None:

@@ -11,13 +11,14 @@ the headline KPIs are checked against values computed here, independently, from 
 from __future__ import annotations
 
 import copy
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import psycopg
 import pytest
 
 from _calls_raw import (
     AGENTS,
+    TZ,
     RawWriter,
     assert_same_rows,
     check_call_kpis,
@@ -39,6 +40,26 @@ def history(fresh_warehouse, tmp_path_factory):
     """Land and build day by day, snapshot, then full-refresh build; yields what the tests need."""
     target = tmp_path_factory.mktemp("dbt_target")
     files = simulate(DAYS, seed=11, calls_per_day=24)
+    # QA forms: a corrected form names another call (the first call loses it); a second form
+    # for an evaluated call (the later one takes the call over)
+    moved = files[DAYS[1]].qa[0]
+    moved_to = files[DAYS[4]].qa[0]["call_uniqueid"]
+    files[DAYS[9]].qa.append({**moved, "call_uniqueid": moved_to, "evaluated_at": datetime.combine(DAYS[9], time(10), TZ)})
+    second = files[DAYS[3]].qa[0]
+    files[DAYS[10]].qa.append({**second, "evaluation_id": "QA90001", "evaluated_at": datetime.combine(DAYS[10], time(9), TZ)})
+    # a form without its time for an answered call of day 5, whose uniqueid a call of day 8
+    # reuses (after a reboot): the later answered entry takes the form over
+    reused = next(e.callid for e in files[DAYS[5]].events if e.event == "CONNECT")
+    taker = next(e.callid for e in files[DAYS[8]].events if e.event == "CONNECT" and e.day == DAYS[8])
+    files[DAYS[6]].qa.append({**files[DAYS[3]].qa[1], "evaluation_id": "QA90002", "call_uniqueid": reused,
+                              "evaluated_at": None})
+    for day in (DAYS[8], DAYS[9]):
+        for event in files[day].events:
+            if event.callid == taker:
+                event.callid = reused
+    for row in files[DAYS[8]].cdr:
+        if row["uniqueid"] == taker:
+            row["uniqueid"] = row["linkedid"] = reused
     corrected = copy.deepcopy(files[DAYS[2]])
     dropped = {e.callid for e in corrected.events if e.event == "ENTERQUEUE"}
     dropped = set(sorted(dropped)[:4])  # the corrected file lacks four calls
@@ -76,7 +97,8 @@ def history(fresh_warehouse, tmp_path_factory):
             ["build", "--full-refresh", "--indirect-selection", "cautious", "--select", MY_MODELS],
             build_schema=last, as_of=DAYS[-1], target_path=target,
         )
-    yield {"url": fresh_warehouse, "schema": last, "dropped": dropped}
+    yield {"url": fresh_warehouse, "schema": last, "dropped": dropped, "moved": (moved, moved_to), "second": second,
+           "reused": reused}
 
 
 def test_calls_incremental_equals_full_refresh(history):
@@ -95,6 +117,26 @@ def test_calls_replaced_day_and_crm_changes_reach_the_marts(history):
     assert temp9[0] > 0 and temp9[0] == temp9[1], "calls of a member name the CRM learned later are not resolved"
     assert incremental_temp9 == 0, "the incremental build kept stale agent ids"
     assert moved == 0, "a customer's old phone number still matches calls"
+
+
+def test_qa_forms_corrected_or_repeated_move_to_their_call(history):
+    """A corrected form leaves its first call; a later form of an evaluated call takes it over."""
+    moved, moved_to = history["moved"]
+    second = history["second"]
+    with psycopg.connect(history["url"]) as conn:
+        for schema in ("intermediate", "calls_incremental"):
+            matched = dict(conn.execute(
+                f"select q.evaluation_id, c.callid from {schema}.int_calls_qa_matched as q"
+                " join intermediate.int_queue_calls_assembled as c using (call_id)").fetchall())
+            assert matched[moved["evaluation_id"]] == moved_to, schema
+            assert moved["call_uniqueid"] not in matched.values(), f"{schema}: the corrected form's first call kept it"
+            assert matched["QA90001"] == second["call_uniqueid"], schema
+            assert second["evaluation_id"] not in matched, f"{schema}: the earlier form of a call evaluated twice"
+            taken = conn.execute(
+                f"select c.local_date from {schema}.int_calls_qa_matched as q"
+                " join intermediate.int_queue_calls_assembled as c using (call_id) where q.evaluation_id = 'QA90002'"
+            ).fetchall()
+            assert taken == [(DAYS[8],)], f"{schema}: a form without its time stays with an earlier entry: {taken}"
 
 
 def test_calls_of_a_closed_customers_number_go_to_the_open_file(history):

@@ -176,13 +176,27 @@
     column: it gets -1 there, as at parse time.
 #}
 {% macro calls_crm_high_water() -%}
-    {%- if not execute or 'sources' not in graph -%}{{ return(-1) }}{%- endif -%}
+    {{ return(loaded_high_water('crm')) }}
+{%- endmacro %}
+
+{# The greatest loaded batch of `batch_source` now (-1 at parse time and in unit tests). #}
+{% macro loaded_high_water(batch_source) -%}
+    {%- set batches = audit_batches_relation() -%}
+    {%- if batches is none -%}{{ return(-1) }}{%- endif -%}
+    {%- set result = run_query(
+        "select coalesce(max(batch_id), -1) from " ~ batches ~ " where source = '" ~ batch_source ~ "' and status = 'loaded'") -%}
+    {{ return(result.columns[0].values()[0] | int) }}
+{%- endmacro %}
+
+{# audit.load_batches as a relation, looked up in the graph (not with source()); none at parse
+   time and in a unit test, whose graph holds no sources: macros that query the warehouse for a
+   lineage column then need no fixture. #}
+{% macro audit_batches_relation() -%}
+    {%- if not execute or 'sources' not in graph -%}{{ return(none) }}{%- endif -%}
     {%- set node = graph.sources.values() | selectattr('source_name', 'equalto', 'audit')
                    | selectattr('name', 'equalto', 'load_batches') | first -%}
-    {%- set batches = api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier) -%}
-    {%- set result = run_query(
-        "select coalesce(max(batch_id), -1) from " ~ batches ~ " where source = 'crm' and status = 'loaded'") -%}
-    {{ return(result.columns[0].values()[0] | int) }}
+    {%- if node is none -%}{{ return(none) }}{%- endif -%}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.identifier)) }}
 {%- endmacro %}
 
 {#
@@ -447,15 +461,6 @@
         "select exists (select 1 from " ~ source('audit', 'load_batches') ~ " where source = 'calls'"
         ~ " and status = 'replaced' and replaced_by > " ~ (mark | int) ~ ")").columns[0].values()[0] -%}
     {{ return(none if replaced else mark | int) }}
-{%- endmacro %}
-
-{# The greatest loaded calls batch now: what this build stamps on the rows it writes. #}
-{% macro calls_qa_high_water() -%}
-    {%- if not execute -%}{{ return(-1) }}{%- endif -%}
-    {%- set result = run_query(
-        "select coalesce(max(batch_id), -1) from " ~ source('audit', 'load_batches')
-        ~ " where source = 'calls' and status = 'loaded'") -%}
-    {{ return(result.columns[0].values()[0] | int) }}
 {%- endmacro %}
 
 {# Pre-hook of int_calls_qa_matched: the uniqueids to recompute (temporary table

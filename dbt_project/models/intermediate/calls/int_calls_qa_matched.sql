@@ -1,11 +1,11 @@
 {%- set mark = calls_qa_plan() %}
-{%- set now = calls_qa_high_water() %}
+{%- set now = loaded_high_water('calls') %}
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ calls_qa_prepare(calls_qa_plan(), calls_qa_high_water()) }}",
+        pre_hook="{{ calls_qa_prepare(calls_qa_plan(), loaded_high_water('calls')) }}",
         post_hook="{{ ensure_config_indexes() }}",
         indexes=[
             {'columns': ['call_id'], 'unique': true},
@@ -20,7 +20,6 @@
 -- evaluation, preferring the answered one. A call evaluated twice keeps the latest evaluation.
 -- Incremental by uniqueid: a night recomputes the uniqueids its batches touch (the pre-hook
 -- lists them in calls_qa_affected; macros/calls_incremental.sql says which).
--- depends_on: {{ source('call_centre', 'qa_evaluations') }}
 with
 
 evaluations as (

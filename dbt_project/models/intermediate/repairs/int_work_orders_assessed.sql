@@ -6,10 +6,27 @@
 -- step 3: rework (返修) — another order of the same customer and category reported more than 0
 --         and at most the window after this one completed; the flag sits on the earlier order
 -- step 4: work points (服务点数) by category coefficient, for completed orders
+--
+-- Incremental by customer: a night recomputes every order of the customers its batches touch
+-- (the pre-hook lists the orders in repairs_recompute; macros/repairs_incremental.sql says which).
+{%- set plan = repairs_assessed_plan() %}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ repairs_assessed_prepare(repairs_assessed_plan()) }}",
+        post_hook="{{ ensure_config_indexes() }}",
+        indexes=[{'columns': ['work_order_id'], 'unique': true}, {'columns': ['customer_id']}],
+    )
+}}
 with
 
 work_orders as (
     select * from {{ ref('stg_field_service__work_orders') }}
+    {%- if plan is not none %}
+    where work_order_id in (select work_order_id from repairs_recompute)
+    {%- endif %}
 ),
 
 category_points as (
@@ -107,7 +124,10 @@ final as (
         end as work_points,
         flagged.is_unknown_customer,
         flagged.is_unknown_technician,
-        flagged._batch_id
+        flagged._batch_id,
+        {{ loaded_high_water('repairs') }}::bigint as repairs_batch_id,
+        {{ loaded_high_water('crm') }}::bigint as crm_batch_id,
+        '{{ repairs_policy_fingerprint() }}'::text as policy_fingerprint
     from flagged
     left join reworked
         on reworked.work_order_id = flagged.work_order_id

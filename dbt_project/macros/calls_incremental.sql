@@ -465,15 +465,9 @@
 
 {# Pre-hook of int_calls_qa_matched: the uniqueids to recompute (temporary table
    calls_qa_affected, read by the model) and their stored rows deleted; every row when the plan
-   is a whole rebuild. #}
+   is a whole rebuild (macros/recompute.sql). #}
 {% macro calls_qa_prepare(mark, now) -%}
-    {%- if not (execute and is_incremental()) -%}
-        select 1 as nothing_to_prepare
-    {%- elif mark is none -%}
-        delete from {{ this }}
-    {%- else -%}
-        drop table if exists pg_temp.calls_qa_affected;
-        create temporary table calls_qa_affected on commit drop as
+    {%- call recompute_prepare(mark, 'calls_qa_affected', 'call_uniqueid', 'uniqueid') -%}
         with
         new_versions as (
             select evaluation_id from {{ source('call_centre', 'qa_evaluations') }}
@@ -488,9 +482,6 @@
         union
         select calls.callid
         from {{ ref('int_queue_calls_assembled') }} as calls
-        where calls.source_batch_id > {{ mark }};
-        delete from calls_qa_affected where uniqueid is null;
-        analyze calls_qa_affected;
-        delete from {{ this }} where call_uniqueid in (select uniqueid from calls_qa_affected)
-    {%- endif -%}
+        where calls.source_batch_id > {{ mark }}
+    {%- endcall -%}
 {%- endmacro %}

@@ -59,15 +59,9 @@
 
 {# Pre-hook of int_work_orders_assessed: the orders to recompute (temporary table
    repairs_recompute, read by the model) and their stored rows deleted; every row when the plan
-   is a whole rebuild. #}
+   is a whole rebuild (macros/recompute.sql). #}
 {% macro repairs_assessed_prepare(plan) -%}
-    {%- if not (execute and is_incremental()) -%}
-        select 1 as nothing_to_prepare
-    {%- elif plan is none -%}
-        delete from {{ this }}
-    {%- else -%}
-        drop table if exists pg_temp.repairs_recompute;
-        create temporary table repairs_recompute on commit drop as
+    {%- call recompute_prepare(plan, 'repairs_recompute', 'work_order_id', 'work_order_id') -%}
         with
         live_batches as (
             select batch_id from {{ source('audit', 'load_batches') }} where status = 'loaded'
@@ -95,8 +89,6 @@
         select work_order_id from changed_orders
         union
         select orders.work_order_id from {{ ref('stg_field_service__work_orders') }} as orders
-        where orders.customer_id in (select customer_id from customers);
-        analyze repairs_recompute;
-        delete from {{ this }} where work_order_id in (select work_order_id from repairs_recompute)
-    {%- endif -%}
+        where orders.customer_id in (select customer_id from customers)
+    {%- endcall -%}
 {%- endmacro %}

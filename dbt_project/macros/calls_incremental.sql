@@ -18,11 +18,11 @@
 {%- endmacro %}
 
 {#
-    Every date of the model and of its input: what an incremental run rebuilds when the stored
-    table predates a column the date logic reads (a release added it): a whole rebuild, without
-    a manual --full-refresh.
+    The `required` columns the model's stored table lacks. An incremental model whose table
+    predates a column its incremental logic reads (a release added it) rebuilds everything,
+    without a manual --full-refresh (the call, QA-matching and work-order models use it).
 #}
-{% macro _calls_missing_columns(required) -%}
+{% macro missing_columns(required) -%}
     {%- set existing = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
     {%- set missing = [] -%}
     {%- for column in required if column not in existing -%}{%- do missing.append(column) -%}{%- endfor -%}
@@ -45,7 +45,7 @@
 #}
 {% macro calls_assembly_rebuild_dates() -%}
     {%- if not (execute and is_incremental()) -%}{{ return(none) }}{%- endif -%}
-    {%- if _calls_missing_columns(['source_batch_id', 'local_date']) -%}
+    {%- if missing_columns(['source_batch_id', 'local_date']) -%}
         {{ return(_calls_query_dates(
             "select local_date from " ~ ref('stg_call_centre__queue_log') ~ " where local_date is not null"
             ~ " union select local_date from " ~ this ~ " where local_date is not null order by 1")) }}
@@ -106,7 +106,7 @@
     {%- set window = policy('repeat_contact_window_days') ~ '::integer' -%}
     {#- every date when the stored table predates a column read here or by the attribution refresh
         (crm_batch_id), or when its rows were computed with other policy thresholds -#}
-    {%- set rebuild_all = _calls_missing_columns(['local_date', 'source_batch_id', 'is_fcr_final',
+    {%- set rebuild_all = missing_columns(['local_date', 'source_batch_id', 'is_fcr_final',
             'repeat_window_days', 'short_abandon_seconds', 'service_level_threshold_seconds', 'crm_batch_id']) -%}
     {%- if not rebuild_all -%}
         {%- set rebuild_all = run_query(
@@ -221,7 +221,7 @@
     costs little and keeps the high-water marks read here those of the last build.
 #}
 {% macro calls_fct_refresh_attribution() -%}
-    {%- if not (execute and is_incremental()) or _calls_missing_columns(['crm_batch_id', 'source_batch_id']) -%}
+    {%- if not (execute and is_incremental()) or missing_columns(['crm_batch_id', 'source_batch_id']) -%}
         select 1 as nothing_to_refresh
     {%- else -%}
         {%- set crm_now = calls_crm_high_water() -%}
@@ -452,7 +452,7 @@
     `large` against 1.2 s at 106 days.
 #}
 {% macro calls_qa_plan() -%}
-    {%- if not (execute and is_incremental()) or _calls_missing_columns(['calls_batch_id', 'call_uniqueid']) -%}
+    {%- if not (execute and is_incremental()) or missing_columns(['calls_batch_id', 'call_uniqueid']) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set mark = run_query("select max(calls_batch_id) from " ~ this).columns[0].values()[0] -%}

@@ -18,7 +18,7 @@
 #}
 {% macro repairs_assessed_plan() -%}
     {%- if not (execute and is_incremental())
-            or _calls_missing_columns(['repairs_batch_id', 'crm_batch_id', 'policy_fingerprint']) -%}
+            or missing_columns(['repairs_batch_id', 'crm_batch_id', 'policy_fingerprint']) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set stored = run_query(

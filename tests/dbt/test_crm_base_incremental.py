@@ -84,7 +84,7 @@ def _rework_pair(conn, landing, days: list[date]) -> tuple[str, dict]:
     return earlier, document
 
 
-def _land_version(conn, landing, day: date, document: dict, **changes) -> None:
+def _land_version(landing, day: date, document: dict, **changes) -> None:
     """Append a newer version of a work order (document with changes) to day's file."""
     version = {**document, **changes, "updated_at": f"{day.isoformat()}T12:00:00+08:00"}
     path = next((landing / "repairs" / day.isoformat()).glob("work_orders*"))
@@ -124,18 +124,18 @@ def nights(fresh_warehouse, tmp_path_factory):
                     customer, category = conn.execute(
                         f"select customer_id, category from intermediate.{ASSESSED} where work_order_id = %s",
                         (earlier,)).fetchone()
-                    _land_version(conn, landing, day, moved, customer_id=customer, category=category)
+                    _land_version(landing, day, moved, customer_id=customer, category=category)
             if n == MOVE_ON + 1:  # ... and back: the first customer's order is no rework again
                 with psycopg.connect(fresh_warehouse) as conn:
                     (was_rework,) = conn.execute(f"select is_rework from intermediate.{ASSESSED}"
                                                  " where work_order_id = %s", (earlier,)).fetchone()
-                    _land_version(conn, landing, day, moved)
+                    _land_version(landing, day, moved)
                 rework = (earlier, moved["work_order_id"], was_rework)
             if n == LATE_CUSTOMER_ON:  # an order names a customer the CRM delivers the next night
                 with psycopg.connect(fresh_warehouse) as conn:
                     (document,) = conn.execute(
                         "select document from raw.work_orders order by _batch_id desc, _line_number limit 1").fetchone()
-                _land_version(None, landing, day, {**document, "work_order_id": "WO-LATE-CUSTOMER"},
+                _land_version(landing, day, {**document, "work_order_id": "WO-LATE-CUSTOMER"},
                               customer_id=LATE_CUSTOMER)
             if n == LATE_CUSTOMER_ON + 1:
                 with psycopg.connect(crm_url(), autocommit=True) as crm:

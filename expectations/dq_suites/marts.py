@@ -188,9 +188,9 @@ def mart_suite(model: str, columns: list[str], *, build_schema: str, available: 
     key = [c for c in MART_KEYS.get(model, []) if c in present]
     if key:
         items.append(expectation(
-            "ExpectCompoundColumnsToBeUnique" if len(key) > 1 else "ExpectColumnValuesToBeUnique",
-            f"{model}.key_unique", f"one row per {', '.join(key)}", "critical", thresholds,
-            **({"column_list": key} if len(key) > 1 else {"column": key[0]})))
+            "UnexpectedRowsExpectation", f"{model}.key_unique",
+            f"one row per {', '.join(key)} (read from the catalog when a unique index holds it)", "critical",
+            thresholds, unexpected_rows_query=key_duplicates_query(build_schema, model, key)))
         for column in key:
             if column not in _NULLABLE_KEYS:
                 items.append(expectation("ExpectColumnValuesToNotBeNull", f"{model}.{column}.not_null",
@@ -232,6 +232,38 @@ def mart_suite(model: str, columns: list[str], *, build_schema: str, available: 
     items += _demand(model, present, build_schema, available, logical_date, thresholds)
     items += _pii(model, columns, build_schema, thresholds)
     return suite(f"mart.{model}", items, why=f"{model} as built in {build_schema}, before publication")
+
+
+def unique_index_holds(schema: str, table: str, key: list[str]) -> str:
+    """SQL: true when a valid, immediate unique index of ``schema.table`` has exactly the ``key``
+    columns (any order), no predicate and no expression; for a compound key, none of them may be
+    NULL (a unique index lets rows with a NULL part repeat). PostgreSQL refuses every write that
+    would break such an index, so the key is unique without reading a row."""
+    names = ", ".join(sql_literal(c) for c in sorted(key))
+    not_null = " and a.attnotnull" if len(key) > 1 else ""
+    relation = sql_literal(f'"{schema}"."{table}"')
+    # comma joins: GX leaves {batch} without its alias in a query that says JOIN
+    return (
+        f"exists (select 1 from pg_catalog.pg_index as i where i.indrelid = to_regclass({relation})"
+        f" and i.indisunique and i.indisvalid and i.indimmediate and i.indpred is null and i.indexprs is null"
+        f" and i.indnkeyatts = {len(key)} and (select array_agg(a.attname::text order by a.attname::text)"
+        f" from unnest(i.indkey::int2[]) with ordinality as k (attnum, n), pg_catalog.pg_attribute as a"
+        f" where a.attrelid = i.indrelid and a.attnum = k.attnum and k.n <= i.indnkeyatts{not_null})"
+        f" = array[{names}]::text[])")
+
+
+def key_duplicates_query(schema: str, table: str, key: list[str]) -> str:
+    """The key values held by more than one row of the mart (``{batch}``). When a unique index holds
+    the key, PostgreSQL evaluates the uncorrelated ``not exists`` once, before the scan, and
+    reads no row of the mart: fct_calls' 7.4 M calls at a year took 2.9 s a night to count.
+    Without such an index every row is grouped, as GX's uniqueness expectations do (a single
+    column's NULLs ignored, a compound key's rows with every part NULL ignored)."""
+    columns = ", ".join(key)
+    skip_nulls = (f"{key[0]} is not null" if len(key) == 1
+                  else "not (" + " and ".join(f"{c} is null" for c in key) + ")")
+    return (f"select {columns}, count(*) as copies from {{batch}}"
+            f" where {skip_nulls} and not {unique_index_holds(schema, table, key)}"
+            f" group by {columns} having count(*) > 1")
 
 
 def _demand(model: str, present: set[str], build_schema: str, available: set[str], logical_date: dt.date,

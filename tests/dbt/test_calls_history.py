@@ -26,7 +26,7 @@ from _calls_raw import (
     simulate,
     snapshot_call_models,
 )
-from service_warehouse.transform import run_dbt
+from service_warehouse.transform import DbtRunError, run_dbt
 
 pytestmark = pytest.mark.integration
 
@@ -205,6 +205,76 @@ def test_docs_generate_describes_every_call_mart_column(history, tmp_path):
         assert built, f"{name} is not in the catalog"
         assert built <= documented, f"{name}: columns without a description: {sorted(built - documented)}"
         assert catalog[key]["metadata"]["schema"] == history["schema"]
+
+
+def _scans(conn, query: str, table: str) -> int:
+    """How many times the plan of ``query`` ran a scan of ``table`` (EXPLAIN ANALYZE)."""
+    plan = conn.execute(f"explain (analyze, format json) {query}").fetchone()[0][0]["Plan"]
+    nodes, loops = [plan], 0
+    while nodes:
+        node = nodes.pop()
+        nodes += node.get("Plans", [])
+        if node.get("Relation Name") == table:
+            loops += node["Actual Loops"]
+    return loops
+
+
+def test_not_null_and_unique_tests_read_the_catalog(history, tmp_path):
+    """The incremental tables hold their not_null-tested columns with NOT NULL constraints and
+    their unique keys with unique indexes, so those tests read no row of the history
+    (macros/catalog_held_tests.sql); without the constraint or index the same test reads the
+    rows and fails on a NULL or a duplicate."""
+    import json
+
+    schema = history["schema"]
+    run_dbt(["test", "--select", "fct_calls int_queue_calls_assembled"], build_schema=schema, as_of=DAYS[-1],
+            target_path=tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())["nodes"]
+    tables = {"model.service_warehouse.fct_calls": (schema, "fct_calls"),
+              "model.service_warehouse.int_queue_calls_assembled": ("intermediate", "int_queue_calls_assembled")}
+    tests = [n for n in manifest.values() if n["resource_type"] == "test" and n.get("attached_node") in tables
+             and n["test_metadata"]["name"] in ("not_null", "unique")]
+    assert {(n["attached_node"], n["test_metadata"]["name"]) for n in tests} == {
+        (m, kind) for m in tables for kind in ("not_null", "unique")}
+    compiled = {path.name: path.read_text() for path in (tmp_path / "compiled").rglob("*.sql")}
+    with psycopg.connect(history["url"], autocommit=True) as conn:
+        for node in tests:
+            table_schema, table = tables[node["attached_node"]]
+            column = node["test_metadata"]["kwargs"]["column_name"]
+            if node["test_metadata"]["name"] == "not_null":
+                assert conn.execute(
+                    "select attnotnull from pg_attribute where attrelid = %s::regclass and attname = %s",
+                    (f"{table_schema}.{table}", column)).fetchone() == (True,), f"{table}.{column} has no NOT NULL"
+            assert _scans(conn, compiled[node["path"]], table) == 0, f"{node['name']} read {table}"
+
+        # without the constraint, a NULL is found by reading the rows
+        conn.execute(f"alter table {schema}.fct_calls alter column queue drop not null")
+        kept = conn.execute(f"update {schema}.fct_calls set queue = null where call_id = (select min(call_id)"
+                            f" from {schema}.fct_calls) returning call_id, split_part(call_id, '|', 2)").fetchone()
+        try:
+            assert _scans(conn, compiled["not_null_fct_calls_queue.sql"], "fct_calls") > 0
+            with pytest.raises(DbtRunError, match="not_null_fct_calls_queue"):
+                run_dbt(["test", "--select", "fct_calls,test_name:not_null"], build_schema=schema, as_of=DAYS[-1],
+                        target_path=tmp_path)
+        finally:
+            conn.execute(f"update {schema}.fct_calls set queue = %s where call_id = %s", (kept[1], kept[0]))
+            conn.execute(f"alter table {schema}.fct_calls alter column queue set not null")
+
+        # without the unique index, a duplicate is found by grouping the rows
+        index = conn.execute("select indexrelid::regclass::text from pg_index where indisunique"
+                             " and indrelid = 'intermediate.int_queue_calls_assembled'::regclass").fetchone()[0]
+        definition = conn.execute("select pg_get_indexdef(%s::regclass)", (index,)).fetchone()[0]
+        conn.execute(f"drop index {index}")
+        conn.execute("insert into intermediate.int_queue_calls_assembled"
+                     " select * from intermediate.int_queue_calls_assembled limit 1")
+        try:
+            with pytest.raises(DbtRunError, match="unique_int_queue_calls_assembled_call_id"):
+                run_dbt(["test", "--select", "int_queue_calls_assembled,test_name:unique"], build_schema=schema,
+                        as_of=DAYS[-1], target_path=tmp_path)
+        finally:
+            conn.execute("delete from intermediate.int_queue_calls_assembled where ctid in (select max(ctid)"
+                         " from intermediate.int_queue_calls_assembled group by call_id having count(*) > 1)")
+            conn.execute(definition)
 
 
 def test_calls_policy_edit_reflows_without_full_refresh(history, tmp_path):

@@ -4,15 +4,18 @@
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{{ calls_delete_dates(calls_assembly_rebuild_dates()) }}",
+        post_hook="{{ ensure_config_indexes() }}",
         indexes=[
             {'columns': ['local_date']},
             {'columns': ['callid']},
-            {'columns': ['call_id']},
+            {'columns': ['call_id'], 'unique': true},
             {'columns': ['caller_digits']},
             {'columns': ['source_batch_id']},
         ],
     )
 }}
+-- (call_id's index is unique: its unique test reads the index, not the 7 M calls of a year;
+-- macros/catalog_held_tests.sql)
 -- One row per queue call (one ENTERQUEUE event), assembled from its queue_log events and matched
 -- to the caller's CDR leg. Facts only (no policy thresholds, no CRM): fct_calls applies the rules.
 --

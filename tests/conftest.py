@@ -133,3 +133,22 @@ def samples_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"the shared samples are missing: {path}")
     return path
+
+
+def _scans(conn, query: str, table: str) -> int:
+    """How many times the plan of ``query`` ran a scan of ``table`` (EXPLAIN ANALYZE: a scan under
+    a one-time filter that is false is never executed, 0 loops)."""
+    plan = conn.execute(f"explain (analyze, format json) {query}").fetchone()[0][0]["Plan"]
+    nodes, loops = [plan], 0
+    while nodes:
+        node = nodes.pop()
+        nodes += node.get("Plans", [])
+        if node.get("Relation Name") == table:
+            loops += node["Actual Loops"]
+    return loops
+
+
+@pytest.fixture
+def scans():
+    """``scans(conn, query, table)``: how many times ``query``'s plan scanned ``table`` (EXPLAIN ANALYZE)."""
+    return _scans

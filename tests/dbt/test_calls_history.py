@@ -207,19 +207,7 @@ def test_docs_generate_describes_every_call_mart_column(history, tmp_path):
         assert catalog[key]["metadata"]["schema"] == history["schema"]
 
 
-def _scans(conn, query: str, table: str) -> int:
-    """How many times the plan of ``query`` ran a scan of ``table`` (EXPLAIN ANALYZE)."""
-    plan = conn.execute(f"explain (analyze, format json) {query}").fetchone()[0][0]["Plan"]
-    nodes, loops = [plan], 0
-    while nodes:
-        node = nodes.pop()
-        nodes += node.get("Plans", [])
-        if node.get("Relation Name") == table:
-            loops += node["Actual Loops"]
-    return loops
-
-
-def test_not_null_and_unique_tests_read_the_catalog(history, tmp_path):
+def test_not_null_and_unique_tests_read_the_catalog(history, tmp_path, scans):
     """The incremental tables hold their not_null-tested columns with NOT NULL constraints and
     their unique keys with unique indexes, so those tests read no row of the history
     (macros/catalog_held_tests.sql); without the constraint or index the same test reads the
@@ -245,14 +233,14 @@ def test_not_null_and_unique_tests_read_the_catalog(history, tmp_path):
                 assert conn.execute(
                     "select attnotnull from pg_attribute where attrelid = %s::regclass and attname = %s",
                     (f"{table_schema}.{table}", column)).fetchone() == (True,), f"{table}.{column} has no NOT NULL"
-            assert _scans(conn, compiled[node["path"]], table) == 0, f"{node['name']} read {table}"
+            assert scans(conn, compiled[node["path"]], table) == 0, f"{node['name']} read {table}"
 
         # without the constraint, a NULL is found by reading the rows
         conn.execute(f"alter table {schema}.fct_calls alter column queue drop not null")
         kept = conn.execute(f"update {schema}.fct_calls set queue = null where call_id = (select min(call_id)"
                             f" from {schema}.fct_calls) returning call_id, split_part(call_id, '|', 2)").fetchone()
         try:
-            assert _scans(conn, compiled["not_null_fct_calls_queue.sql"], "fct_calls") > 0
+            assert scans(conn, compiled["not_null_fct_calls_queue.sql"], "fct_calls") > 0
             with pytest.raises(DbtRunError, match="not_null_fct_calls_queue"):
                 run_dbt(["test", "--select", "fct_calls,test_name:not_null"], build_schema=schema, as_of=DAYS[-1],
                         target_path=tmp_path)

@@ -191,29 +191,16 @@ def test_run_mart_suites_defect_fails_critically(gate_env, green, defect, expect
             assert samples[name] and set(samples[name]) == values
 
 
-def _scans(conn, query: str, table: str) -> int:
-    """How many times the plan of ``query`` ran a scan of ``table`` (EXPLAIN ANALYZE: a scan under
-    a one-time filter that is false is never executed)."""
-    plan = conn.execute(f"explain (analyze, format json) {query}").fetchone()[0][0]["Plan"]
-    nodes, loops = [plan], 0
-    while nodes:
-        node = nodes.pop()
-        nodes += node.get("Plans", [])
-        if node.get("Relation Name") == table:
-            loops += node["Actual Loops"]
-    return loops
-
-
-def test_mart_key_held_by_a_unique_index_is_read_from_the_catalog(gate_env, green):
+def test_mart_key_held_by_a_unique_index_is_read_from_the_catalog(gate_env, green, scans):
     """A valid unique index on the key answers key_unique without reading the mart; an index that
     does not hold the whole key (partial) leaves the check to count the rows, and a duplicate fails."""
     from dq_suites.marts import key_duplicates_query
 
     batch = "(select * from marts_green.fct_calls) as subselect"
     query = key_duplicates_query("marts_green", "fct_calls", ["call_id"]).replace("{batch}", batch)
-    assert _scans(green, query, "fct_calls") > 0  # no index yet: every call is grouped
+    assert scans(green, query, "fct_calls") > 0  # no index yet: every call is grouped
     green.execute("create unique index on marts_green.fct_calls (call_id)")
-    assert _scans(green, query, "fct_calls") == 0
+    assert scans(green, query, "fct_calls") == 0
     assert green.execute(query).fetchall() == []
     verdict = run_mart_suites("marts_green", "run_marts_key_indexed", LAST)
     key = next(o for o in verdict.outcomes if o.expectation == "fct_calls.key_unique")
@@ -223,21 +210,21 @@ def test_mart_key_held_by_a_unique_index_is_read_from_the_catalog(gate_env, gree
     green.execute("drop index marts_green.fct_calls_call_id_idx")
     green.execute("create unique index on marts_green.fct_calls (call_id) where outcome = 'answered'")
     green.execute("insert into marts_green.fct_calls select * from marts_green.fct_calls where outcome = 'abandoned' limit 1")
-    assert _scans(green, query, "fct_calls") > 0
+    assert scans(green, query, "fct_calls") > 0
     verdict = run_mart_suites("marts_green", "run_marts_key_partial", LAST, raise_on_failure=False)
     assert "fct_calls.key_unique" in {o.expectation for o in verdict.critical_failures}
 
 
-def test_compound_key_is_held_only_by_an_index_whose_columns_cannot_be_null(gate_env, green):
+def test_compound_key_is_held_only_by_an_index_whose_columns_cannot_be_null(gate_env, green, scans):
     from dq_suites.marts import key_duplicates_query
 
     batch = "(select * from marts_green.call_kpis_daily) as subselect"
     query = key_duplicates_query("marts_green", "call_kpis_daily", ["local_date", "queue"]).replace("{batch}", batch)
     green.execute("create unique index on marts_green.call_kpis_daily (queue, local_date)")
-    assert _scans(green, query, "call_kpis_daily") > 0  # nullable columns: (day, NULL) may repeat
+    assert scans(green, query, "call_kpis_daily") > 0  # nullable columns: (day, NULL) may repeat
     green.execute("alter table marts_green.call_kpis_daily alter column local_date set not null,"
                   " alter column queue set not null")
-    assert _scans(green, query, "call_kpis_daily") == 0
+    assert scans(green, query, "call_kpis_daily") == 0
 
 
 def test_run_mart_suites_kpi_swing_is_a_warning(gate_env, green):

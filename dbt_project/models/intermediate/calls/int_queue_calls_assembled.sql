@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ calls_delete_dates(calls_assembly_rebuild_dates()) }}",
+        pre_hook=["{{ calls_whole_build_settings() }}", "{{ calls_delete_dates(calls_assembly_rebuild_dates()) }}"],
         post_hook="{{ ensure_config_indexes() }}",
         indexes=[
             {'columns': ['local_date']},

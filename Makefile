@@ -46,8 +46,11 @@ chromium:  ## Debian's Chromium and a CJK font for the browser test (installed w
 run: setup  ## the nightly pipeline over simulated data on the embedded warehouse, then a summary
 	$(SVCWH) demo
 
+# the suite runs on both cores: pytest-xdist, whole test files per worker (module fixtures build a
+# warehouse once per file); TEST_WORKERS=1 runs it in one process
+TEST_WORKERS ?= 2
 test: setup superset-setup chromium  ## the whole test suite, integration and browser tests included
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 superset: setup superset-setup  ## the dashboards (Superset) on the embedded warehouse; prints the URL and login
 	$(SVCWH) superset

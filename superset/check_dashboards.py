@@ -67,6 +67,24 @@ def _local_only(route) -> None:
         route.abort()
 
 
+def _wait_for_login(page, timeout: float) -> None:
+    """Wait until the login form has sent us on; a failure says where the browser was and what it showed.
+
+    Only the navigation's commit is awaited: the welcome page behind it loads Superset's whole
+    front end, and its ``load`` event (Playwright's default) is nothing this check needs. Waiting
+    for the URL change and that event once ran past 120 s in CI, on a loaded machine, and the check
+    failed before opening any dashboard.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_url(lambda u: "/login" not in u, wait_until="commit", timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        shown = page.locator("body").inner_text(timeout=5000)[:500] if page.url else ""
+        raise SystemExit(f"check_dashboards: error: still at {page.url} {timeout:.0f} s after logging in; "
+                         f"the page shows: {shown!r}") from None
+
+
 def check(url: str, user: str, password: str, slugs: list[str], out: Path, timeout: float) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -83,7 +101,7 @@ def check(url: str, user: str, password: str, slugs: list[str], out: Path, timeo
         page.fill("[data-test=username-input]", user)
         page.fill("[data-test=password-input]", password)
         page.click("[data-test=login-button]")
-        page.wait_for_url(lambda u: "/login" not in u, timeout=timeout * 1000)
+        _wait_for_login(page, timeout)
         for slug in slugs:
             data_calls: list[dict] = []
 

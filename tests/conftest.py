@@ -26,27 +26,32 @@ os.environ["SVCWH_PG_PORT"] = os.environ.get("SVCWH_TEST_PG_PORT", "55433")
 os.environ.pop("WAREHOUSE_URL", None)
 os.environ.pop("CRM_URL", None)
 # --- Airflow settings (owned by the orchestration part): env only, set before any airflow import.
-# Airflow reads its config once, at first import. Each test session gets Airflow metadata and an
+# Airflow reads its config once, at first import. Each test process gets Airflow metadata and an
 # AIRFLOW_HOME of its own (database airflow_test_<pid> on the test server, created and dropped by
-# the airflow_db fixture): sessions running at the same time must not clear each other's runs.
+# the airflow_db fixture): sessions, and the workers of one session (pytest -n), running at the same
+# time must not clear each other's runs. Set, not defaulted: a worker inherits the environment of
+# the process that started it, whose pid is not its own.
 _AIRFLOW_DB = f"airflow_test_{os.getpid()}"
 _AIRFLOW_HOME = Path(os.environ["SVCWH_DATA_DIR"]) / "airflow" / _AIRFLOW_DB
-os.environ.setdefault("AIRFLOW_HOME", str(_AIRFLOW_HOME))
-os.environ.setdefault(
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
-    f"postgresql+psycopg://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/{_AIRFLOW_DB}",
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+    f"postgresql+psycopg://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/{_AIRFLOW_DB}"
 )
-os.environ.setdefault(
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
-    f"postgresql+psycopg_async://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/{_AIRFLOW_DB}",
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"] = (
+    f"postgresql+psycopg_async://postgres@127.0.0.1:{os.environ['SVCWH_PG_PORT']}/{_AIRFLOW_DB}"
 )
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(_AIRFLOW_HOME / "plugins")
+os.environ["AIRFLOW__COSMOS__CACHE_DIR"] = str(_AIRFLOW_HOME / "cosmos")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
-os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(_AIRFLOW_HOME / "plugins"))
-os.environ.setdefault("AIRFLOW__COSMOS__CACHE_DIR", str(_AIRFLOW_HOME / "cosmos"))
 os.environ.setdefault("AIRFLOW__OPENLINEAGE__NAMESPACE", "service_warehouse")
 os.environ.setdefault("AIRFLOW__OPENLINEAGE__DISABLED", "True")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "False")
 # --- end of Airflow settings
+# dbt's target and log folders per worker (gw0, gw1 … under pytest -n; "main" without): two dbt
+# processes writing one manifest / partial parse file at the same time corrupt it for both
+_DBT_DIR = Path(os.environ["SVCWH_DATA_DIR"]) / f"dbt-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+os.environ["SVCWH_DBT_TARGET_DIR"] = str(_DBT_DIR / "target")
+os.environ["DBT_LOG_PATH"] = str(_DBT_DIR / "logs")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -49,6 +49,7 @@ class Settings:
     centre_tz: ZoneInfo
     cdr_tz: ZoneInfo
     dbt_project_dir: Path
+    dbt_target_dir: Path
     expectations_dir: Path
 
     @property
@@ -66,6 +67,7 @@ def get_settings() -> Settings:
     """Read the settings from the environment (cheap; call it where you need it)."""
     data_dir = _path("SVCWH_DATA_DIR", REPO_ROOT / ".warehouse")
     centre_tz = ZoneInfo(os.environ.get("SVCWH_CENTRE_TZ", "Asia/Shanghai"))
+    dbt_project_dir = _path("SVCWH_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")
     return Settings(
         data_dir=data_dir,
         landing_dir=_path("SVCWH_LANDING_DIR", data_dir / "landing"),
@@ -79,6 +81,9 @@ def get_settings() -> Settings:
         airflow_db=os.environ.get("SVCWH_AIRFLOW_DB", "airflow"),
         centre_tz=centre_tz,
         cdr_tz=ZoneInfo(os.environ.get("SVCWH_CDR_TZ", str(centre_tz))),
-        dbt_project_dir=_path("SVCWH_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project"),
+        dbt_project_dir=dbt_project_dir,
+        # dbt's target folder (manifest, run results, partial parse): processes that run dbt at
+        # the same time on one checkout (parallel test workers) each need their own
+        dbt_target_dir=_path("SVCWH_DBT_TARGET_DIR", dbt_project_dir / "target"),
         expectations_dir=_path("SVCWH_EXPECTATIONS_DIR", REPO_ROOT / "expectations"),
     )

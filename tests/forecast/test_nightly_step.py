@@ -52,6 +52,7 @@ def warehouse(fresh_warehouse, tmp_path_factory):
     mp.setenv("SVCWH_LANDING_DIR", str(landing))
     mp.setenv("SVCWH_REPORTS_DIR", str(tmp_path_factory.mktemp("reports")))
     mp.setenv("SVCWH_DBT_PROJECT_DIR", str(_project_copy(tmp_path_factory)))
+    mp.delenv("SVCWH_DBT_TARGET_DIR", raising=False)  # the copy's own target/
     try:
         simulate(DAYS, start=START, preset="tiny", seed=11, landing_dir=landing)
         _load(NIGHT1)

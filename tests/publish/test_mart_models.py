@@ -16,6 +16,7 @@ def _manifest(tmp_path, nodes: dict) -> None:
 
 def test_mart_models_reads_marts_from_the_manifest(tmp_path, monkeypatch):
     monkeypatch.setenv("SVCWH_DBT_PROJECT_DIR", str(tmp_path))
+    monkeypatch.delenv("SVCWH_DBT_TARGET_DIR", raising=False)
     _manifest(tmp_path, {
         "model.p.fct_calls": {"resource_type": "model", "name": "fct_calls",
                               "original_file_path": "models/marts/service/fct_calls.sql", "config": {}},
@@ -33,12 +34,14 @@ def test_mart_models_reads_marts_from_the_manifest(tmp_path, monkeypatch):
 
 def test_mart_models_without_manifest_and_schema_is_empty(tmp_path, monkeypatch):
     monkeypatch.setenv("SVCWH_DBT_PROJECT_DIR", str(tmp_path))
+    monkeypatch.delenv("SVCWH_DBT_TARGET_DIR", raising=False)
     assert manifest_marts() is None
     assert mart_models() == []
 
 
 def test_manifest_marts_unreadable_manifest_names_the_file(tmp_path, monkeypatch):
     monkeypatch.setenv("SVCWH_DBT_PROJECT_DIR", str(tmp_path))
+    monkeypatch.delenv("SVCWH_DBT_TARGET_DIR", raising=False)
     (tmp_path / "target").mkdir()
     (tmp_path / "target" / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match="manifest.json: cannot read the dbt manifest"):

@@ -16,5 +16,6 @@ def gate_env(fresh_warehouse, tmp_path_factory):
     reports = tmp_path_factory.mktemp("reports")
     mp.setenv("SVCWH_REPORTS_DIR", str(reports))
     mp.setenv("SVCWH_DBT_PROJECT_DIR", str(tmp_path_factory.mktemp("no_dbt_project")))
+    mp.delenv("SVCWH_DBT_TARGET_DIR", raising=False)  # the target is the project's: none
     yield {"url": fresh_warehouse, "reports": reports}
     mp.undo()

@@ -130,7 +130,10 @@ def browser_results(superset_url):
         [str(dashboards.venv_dir() / "bin" / "python"), str(dashboards.SUPERSET_DIR / "check_dashboards.py"),
          "--url", url, "--out", str(out), *SLUGS],
         env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    if done.returncode != 0:
+        server_log = (where.log_dir / "gunicorn.log").read_text(errors="replace").splitlines()
+        pytest.fail(f"check_dashboards.py failed (exit {done.returncode}):\n{done.stderr[-3000:]}\n"
+                    f"Superset's log, last lines:\n" + "\n".join(server_log[-40:]))
     return json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 

@@ -31,7 +31,7 @@ DEMAND_MARTS = "path:models/marts/demand"
 
 def manifest_path() -> Path:
     """Where ``dbt parse`` writes the manifest Cosmos loads."""
-    return get_settings().dbt_project_dir / "target" / "manifest.json"
+    return get_settings().dbt_target_dir / "manifest.json"
 
 
 def dbt_env_vars() -> dict[str, str]:

@@ -13,7 +13,7 @@ def manifest_marts(manifest: Path | None = None) -> list[str] | None:
 
     None when there is no manifest or it names no marts (the project is not built yet).
     """
-    path = manifest or get_settings().dbt_project_dir / "target" / "manifest.json"
+    path = manifest or get_settings().dbt_target_dir / "manifest.json"
     if not path.is_file():
         return None
     try:

@@ -108,9 +108,8 @@ def _invoke(
     if not args:
         raise DbtRunError("(none)", [], "no dbt command given")
     project = project_dir or get_settings().dbt_project_dir
-    extra = ["--project-dir", str(project), "--profiles-dir", str(project)]
-    if target_path is not None:
-        extra += ["--target-path", str(target_path)]
+    extra = ["--project-dir", str(project), "--profiles-dir", str(project),
+             "--target-path", str(target_path or default_target_path(project))]
     if as_of is not None:
         if "--vars" in args:
             raise DbtRunError(args[0], [], "pass the as-of date either as as_of= or in --vars, not both")
@@ -151,7 +150,7 @@ def run_dbt(
         build_schema: ``marts_blue`` or ``marts_green``: where the marts are built.
         as_of: the run's logical date (var ``as_of_date``); ``None``: the latest loaded day.
         url: warehouse libpq URL (default: ``WAREHOUSE_URL`` / the embedded server).
-        target_path: dbt's target folder (default: the project's ``target/``).
+        target_path: dbt's target folder (default: :func:`default_target_path`).
         project_dir: the dbt project (default: settings' ``dbt_project_dir``).
 
     Raises:
@@ -175,10 +174,17 @@ def build_manifest(
         ["parse", "--write-json"], build_schema=build_schema, as_of=None, url=_parse_url(), target_path=target_path,
         project_dir=project,
     )
-    manifest = (target_path or project / "target") / "manifest.json"
+    manifest = (target_path or default_target_path(project)) / "manifest.json"
     if not manifest.is_file():
         raise DbtRunError("parse", [], f"dbt parse succeeded but wrote no manifest at {manifest}")
     return manifest
+
+
+def default_target_path(project: Path) -> Path:
+    """dbt's target folder for ``project``: the configured one (``SVCWH_DBT_TARGET_DIR``, default
+    the project's ``target/``) for the configured project, ``target/`` inside any other."""
+    settings = get_settings()
+    return settings.dbt_target_dir if project == settings.dbt_project_dir else project / "target"
 
 
 def _parse_url() -> str:

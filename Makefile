@@ -50,7 +50,7 @@ run: setup  ## the nightly pipeline over simulated data on the embedded warehous
 # warehouse once per file); TEST_WORKERS=1 runs it in one process
 TEST_WORKERS ?= 2
 test: setup superset-setup chromium  ## the whole test suite, integration and browser tests included
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 superset: setup superset-setup  ## the dashboards (Superset) on the embedded warehouse; prints the URL and login
 	$(SVCWH) superset

@@ -157,3 +157,13 @@ def _scans(conn, query: str, table: str) -> int:
 def scans():
     """``scans(conn, query, table)``: how many times ``query``'s plan scanned ``table`` (EXPLAIN ANALYZE)."""
     return _scans
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slow end-to-end modules run first (stable: every module stays in one piece, in order).
+
+    Under ``pytest -n 2 --dist loadfile --no-loadscope-reorder`` (``make test``) each starts at
+    once on a worker of its own; the DAG-run module alone is most of the suite's wall time, and
+    started last it would run on while the other worker has nothing left.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -44,43 +44,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _run_pipeline(day: date) -> list[str]:
-    """The nightly run's steps, in the DAG's order, through the product's task functions.
-
-    Returns the sources whose raw suite failed; as in the DAG, a failed raw suite stops the run
-    before dbt (nothing is published for that day).
-    """
-    from service_warehouse.errors import DataQualityError
-    from service_warehouse.orchestration import _tasks
-    from service_warehouse.orchestration._cosmos import DEMAND_MARTS
-    from service_warehouse.transform import run_dbt
-
-    run_id = f"superset_test_{uuid.uuid4().hex[:6]}"
-    plan = _tasks.prepare(day, {})
-    assert plan is not None, f"nothing to run for {day}: the simulation landed no day"
-    failed = []
-    for source in ("crm", "calls", "repairs"):
-        batches = _tasks.land(source, day, run_id)
-        try:
-            _tasks.raw_suite(source, batches, day, run_id)
-        except DataQualityError:
-            failed.append(source)
-    if failed:
-        return failed
-    # the DAG's transform group builds every model but the demand marts; the forecast step then
-    # writes tonight's vintage and the demand marts are built on it, before the gate
-    run_dbt(["build", "--exclude", DEMAND_MARTS], build_schema=plan.build_schema,
-            as_of=date.fromisoformat(plan.as_of_date),
-            target_path=Path(os.environ["SVCWH_DATA_DIR"]) / f"dbt-target-{run_id}")
-    _tasks.forecast(plan.build_schema, plan.as_of_date, run_id)
-    _tasks.demand_marts(plan.build_schema, plan.as_of_date, plan.full_refresh)
-    validation_run_id = _tasks.gate(plan.build_schema, day, run_id)
-    _tasks.publish(plan.build_schema, day, run_id, validation_run_id)
-    return failed
-
-
 @pytest.fixture(scope="module")
-def superset_url(fresh_warehouse, tmp_path_factory):
+def superset_url(fresh_warehouse, run_night, tmp_path_factory):
     """Superset serving the repo's dashboards on a warehouse with published marts; yields its URL."""
     from service_warehouse import dashboards
     from service_warehouse.simulator import DefectConfig, simulate
@@ -105,9 +70,9 @@ def superset_url(fresh_warehouse, tmp_path_factory):
         # (required vs logged-in agents); the last night's defects exceed the quarantine
         # threshold of a tiny day, so its raw suites fail and it stops before dbt: what auditors
         # must see
-        assert _run_pipeline(LAST - timedelta(days=2)) == []
-        assert _run_pipeline(LAST - timedelta(days=1)) == []
-        assert _run_pipeline(LAST), "the defective last day passed every raw suite"
+        assert run_night(LAST - timedelta(days=2)) == []
+        assert run_night(LAST - timedelta(days=1)) == []
+        assert run_night(LAST), "the defective last day passed every raw suite"
         superset_ready.result()
     port = _free_port()
     proc = dashboards.serve(where, port=port, workers=1)

@@ -47,7 +47,7 @@ run: setup  ## the nightly pipeline over simulated data on the embedded warehous
 	$(SVCWH) demo
 
 # the suite runs on both cores: pytest-xdist, whole test files per worker (module fixtures build a
-# warehouse once per file); TEST_WORKERS=1 runs it in one process
+# warehouse once per file), the end-to-end modules first; TEST_WORKERS=0 runs it in one process
 TEST_WORKERS ?= 2
 test: setup superset-setup chromium  ## the whole test suite, integration and browser tests included
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder

@@ -80,7 +80,10 @@ def _wait_for_login(page, timeout: float) -> None:
     try:
         page.wait_for_url(lambda u: "/login" not in u, wait_until="commit", timeout=timeout * 1000)
     except PlaywrightTimeout:
-        shown = page.locator("body").inner_text(timeout=5000)[:500] if page.url else ""
+        try:
+            shown = page.locator("body").inner_text(timeout=5000)[:500]
+        except PlaywrightTimeout:
+            shown = "(nothing readable within 5 s)"
         raise SystemExit(f"check_dashboards: error: still at {page.url} {timeout:.0f} s after logging in; "
                          f"the page shows: {shown!r}") from None
 

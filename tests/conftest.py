@@ -205,8 +205,8 @@ def scans():
 def pytest_collection_modifyitems(config, items):
     """The slow end-to-end modules run first (stable: every module stays in one piece, in order).
 
-    Under ``pytest -n 2 --dist loadfile --no-loadscope-reorder`` (``make test``) each starts at
-    once on a worker of its own; the DAG-run module alone is most of the suite's wall time, and
-    started last it would run on while the other worker has nothing left.
+    Under ``pytest -n 2 --dist loadfile --no-loadscope-reorder`` (``make test``) they start at
+    once, on both workers: they are the longest modules, and one started last would run on while
+    the other worker has nothing left.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 
 DAY1, DAY2, DAY3, DAY4, DAY5 = (date(2026, 8, d) for d in (3, 4, 5, 6, 7))
 
 
-def load_nightly_dag():
-    """The nightly DAG from its file, after a fresh ``dbt parse`` (the manifest Cosmos reads)."""
+@contextmanager
+def published_history(tmp_path_factory, run_night, *, days: int):
+    """``days`` simulated ``tiny`` days landed in folders of the caller's own, days 1–2 loaded,
+    built and published without Airflow; yields the nightly DAG, loaded from its file after a
+    fresh ``dbt parse`` (the manifest Cosmos reads)."""
+    import pytest
+
     from service_warehouse.orchestration._runner import load_dag
+    from service_warehouse.simulator import simulate
     from service_warehouse.transform import build_manifest
 
-    build_manifest()
-    return load_dag()
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("nightly")
+    mp.setenv("SVCWH_LANDING_DIR", str(root / "landing"))
+    mp.setenv("SVCWH_REPORTS_DIR", str(root / "reports"))
+    try:
+        simulate(days=days, start=DAY1, preset="tiny", seed=7)
+        assert run_night(DAY2) == []
+        build_manifest()
+        yield load_dag()
+    finally:
+        mp.undo()
 
 
 def run(dag, day: date, **kwargs):

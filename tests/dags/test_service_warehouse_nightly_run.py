@@ -25,16 +25,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def nightly(fresh_warehouse, airflow_db, run_night, tmp_path_factory):
     """4 simulated days landed, days 1–2 published without Airflow; the DAG on a fresh manifest."""
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("nightly")
-    mp.setenv("SVCWH_LANDING_DIR", str(root / "landing"))
-    mp.setenv("SVCWH_REPORTS_DIR", str(root / "reports"))
-    from service_warehouse.simulator import simulate
-
-    simulate(days=4, start=DAY1, preset="tiny", seed=7)
-    assert run_night(DAY2) == []
-    yield dr.load_nightly_dag()
-    mp.undo()
+    with dr.published_history(tmp_path_factory, run_night, days=4) as dag:
+        yield dag
 
 
 def test_rerunning_a_published_day_does_nothing(nightly):
